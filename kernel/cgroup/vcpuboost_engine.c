@@ -1,0 +1,715 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vcpuboost engine: turns reports into bounded, accounted boosts.
+ *
+ * A report records a pending trigger on the task; the task is boosted to
+ * the highest level its pending triggers earn (vcpuboost_grant_level()) and
+ * stays boosted until they are retracted, its slice expires, or a budget,
+ * policy change, migration, exit or CPU hotplug revokes it. The boost is a
+ * priority overlay applied by sched_set_vcpuboost(); the scheduler charges
+ * the runtime a boosted task uses to its cgroup and every ancestor with a
+ * budget (vcpuboost_charge()), and a cgroup that spends its budget is
+ * throttled until its period timer refills it.
+ *
+ * Locking, outermost first:
+ *
+ *   vcpuboost_task.lock		one task's triggers and grant
+ *     p->pi_lock, rq->lock		sched_set_vcpuboost(), task_sched_runtime()
+ *       vcpuboost_cgroup.lock		budget, boosted list, counters
+ *         hrtimer base
+ *
+ * All are raw spinlocks, so reports may come from hardirq context, also on
+ * PREEMPT_RT. vcpuboost_charge() runs with the rq lock held and so never
+ * takes a task's lock: it relies on the grant's cgroup staying put while
+ * p->vcpuboost_rt_priority is set, and ends boosts by firing their timers.
+ */
+#include <linux/cgroup.h>
+#include <linux/cpuhotplug.h>
+#include <linux/hrtimer.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/cputime.h>
+#include <linux/sched/rt.h>
+#include <linux/slab.h>
+
+#include "vcpuboost-internal.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/vcpuboost.h>
+
+/* Why a task's grant is being looked at again */
+enum vcpuboost_cause {
+	VCPUBOOST_CAUSE_REPORT,
+	VCPUBOOST_CAUSE_RETRACT,
+	/* Policy, budget or timer: may only keep, raise or end the grant */
+	VCPUBOOST_CAUSE_POLICY,
+};
+
+static enum hrtimer_restart vcpuboost_task_timer_fn(struct hrtimer *timer);
+
+/**
+ * vcpuboost_task_prepare - give a task the state the engine needs
+ * @p: a task about to enter a non-root vcpuboost cgroup
+ *
+ * Done where allocation may sleep and fail cleanly (can_attach, can_fork),
+ * so that reports, which may come from hardirq, never allocate. The state
+ * lives until the task is released.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vcpuboost_task_prepare(struct task_struct *p)
+{
+	struct vcpuboost_task *vt;
+
+	if (p->vcpuboost)
+		return 0;
+
+	vt = kzalloc(sizeof(*vt), GFP_KERNEL);
+	if (!vt)
+		return -ENOMEM;
+
+	raw_spin_lock_init(&vt->lock);
+	vt->task = p;
+	INIT_LIST_HEAD(&vt->node);
+	INIT_LIST_HEAD(&vt->revalidate_node);
+	hrtimer_init(&vt->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	vt->timer.function = vcpuboost_task_timer_fn;
+
+	/* Reporters find it locklessly: publish it initialized. */
+	smp_store_release(&p->vcpuboost, vt);
+	return 0;
+}
+
+/**
+ * vcpuboost_task_free - free a task's engine state
+ * @p: a task being released, or whose fork failed
+ *
+ * Its boost ended at exit, if it ever ran; RCU keeps the state for reporters
+ * that found it before it was unpublished.
+ */
+void vcpuboost_task_free(struct task_struct *p)
+{
+	struct vcpuboost_task *vt = p->vcpuboost;
+
+	if (!vt)
+		return;
+	WRITE_ONCE(p->vcpuboost, NULL);
+	hrtimer_cancel(&vt->timer);
+	kfree_rcu(vt, rcu);
+}
+
+/* The triggers that may boost: pending, and not consumed by an earlier boost */
+static unsigned long vcpuboost_pending(struct vcpuboost_task *vt)
+{
+	unsigned long pending = 0;
+	int t;
+
+	for (t = 0; t < NR_VCPUBOOST_TRIGGERS; t++)
+		if (vt->requested[t])
+			pending |= BIT(t);
+	return pending & ~vt->consumed;
+}
+
+/* Is boosting stopped for @vb by a spent or zero budget on the way up? */
+static bool vcpuboost_budget_blocked(struct vcpuboost_cgroup *vb)
+{
+	for (; parent_vcpuboost(vb); vb = parent_vcpuboost(vb))
+		if (READ_ONCE(vb->throttled) || !READ_ONCE(vb->max_us))
+			return true;
+	return false;
+}
+
+/* Does a budget on the way up have to be enforced while @vb boosts? */
+static bool vcpuboost_budget_limited(struct vcpuboost_cgroup *vb)
+{
+	for (; parent_vcpuboost(vb); vb = parent_vcpuboost(vb))
+		if (READ_ONCE(vb->max_us) != VCPUBOOST_BUDGET_INF)
+			return true;
+	return false;
+}
+
+static unsigned int vcpuboost_target(struct vcpuboost_task *vt,
+				     struct vcpuboost_cgroup *vb)
+{
+	if (!parent_vcpuboost(vb) || vcpuboost_budget_blocked(vb))
+		return 0;
+	return vcpuboost_grant_level(vt->requested, vcpuboost_pending(vt),
+				     vb->triggers, READ_ONCE(vb->prio_effective));
+}
+
+/*
+ * Fire at the end of the slice, and while a budget is limited often enough
+ * that runtime is charged in time whatever HZ is.
+ */
+static void vcpuboost_arm(struct vcpuboost_task *vt, ktime_t now)
+{
+	ktime_t expires = vt->deadline;
+
+	if (vcpuboost_budget_limited(vt->vb))
+		expires = min(expires, ktime_add_ns(now, VCPUBOOST_ENFORCE_NS));
+	hrtimer_start(&vt->timer, expires, HRTIMER_MODE_ABS_HARD);
+}
+
+static void vcpuboost_grant(struct vcpuboost_task *vt,
+			    struct vcpuboost_cgroup *vb, unsigned int level)
+{
+	ktime_t now = ktime_get();
+
+	/* The grant pins the cgroup it is charged to until it ends. */
+	if (!css_tryget_online(&vb->css))
+		return;
+
+	raw_spin_lock(&vb->lock);
+	vb->stat.grants++;
+	vb->nr_boosted++;
+	list_add_tail(&vt->node, &vb->boosted);
+	raw_spin_unlock(&vb->lock);
+
+	vt->vb = vb;
+	vt->level = level;
+	vt->start = now;
+	vt->deadline = ktime_add_us(now, READ_ONCE(vb->slice_us));
+	vcpuboost_arm(vt, now);
+	sched_set_vcpuboost(vt->task, level);
+	trace_vcpuboost_grant(vt->task, level, cgroup_id(vb->css.cgroup));
+}
+
+static void vcpuboost_end(struct vcpuboost_task *vt,
+			  enum vcpuboost_end_reason reason)
+{
+	struct vcpuboost_cgroup *vb = vt->vb;
+	int t;
+
+	/* Also charges the runtime used so far, while the grant is in force. */
+	sched_set_vcpuboost(vt->task, 0);
+	/* A callback waiting for our lock will find nothing to do. */
+	hrtimer_try_to_cancel(&vt->timer);
+
+	raw_spin_lock(&vb->lock);
+	list_del_init(&vt->node);
+	vb->nr_boosted--;
+	switch (reason) {
+	case VCPUBOOST_END_EXPIRED:
+		vb->stat.expired++;
+		break;
+	case VCPUBOOST_END_RETRACTED:
+		vb->stat.retracted++;
+		break;
+	case VCPUBOOST_END_REVOKED:
+		vb->stat.revoked++;
+		break;
+	}
+	raw_spin_unlock(&vb->lock);
+
+	trace_vcpuboost_end(vt->task, reason,
+			    ktime_to_ns(ktime_sub(ktime_get(), vt->start)));
+	vt->vb = NULL;
+	vt->level = 0;
+	/* What asked for this boost has had it: only a new report boosts again. */
+	for (t = 0; t < NR_VCPUBOOST_TRIGGERS; t++)
+		if (vt->requested[t])
+			vt->consumed |= BIT(t);
+	css_put(&vb->css);
+}
+
+/*
+ * Bring a task's grant in line with its triggers and its cgroup's policy.
+ * @trigger is the reported trigger for %VCPUBOOST_CAUSE_REPORT.
+ */
+static void vcpuboost_task_update(struct vcpuboost_task *vt,
+				  enum vcpuboost_cause cause, int trigger)
+{
+	struct vcpuboost_cgroup *vb;
+	unsigned int target;
+
+	lockdep_assert_held(&vt->lock);
+
+	rcu_read_lock();
+	vb = css_vcpuboost(task_css(vt->task, vcpuboost_cgrp_id));
+
+	/* A boost does not follow its task into another cgroup. */
+	if (vt->level && vt->vb != vb)
+		vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
+
+	target = vcpuboost_target(vt, vb);
+
+	if (cause == VCPUBOOST_CAUSE_REPORT) {
+		raw_spin_lock(&vb->lock);
+		vb->stat.reports[trigger]++;
+		if (!target && !vt->level)
+			vb->stat.denied++;
+		raw_spin_unlock(&vb->lock);
+		/* A denied report does not boost later, when it may. */
+		if (!target)
+			vt->consumed |= BIT(trigger);
+	}
+
+	if (!vt->level) {
+		if (target)
+			vcpuboost_grant(vt, vb, target);
+	} else if (target > vt->level ||
+		   (target && target < vt->level &&
+		    cause != VCPUBOOST_CAUSE_POLICY)) {
+		/*
+		 * A higher trigger raises the boost in force; retracting the
+		 * highest of several lowers it to the next. The slice still
+		 * runs from the grant.
+		 */
+		vt->level = target;
+		sched_set_vcpuboost(vt->task, target);
+		trace_vcpuboost_grant(vt->task, target,
+				      cgroup_id(vt->vb->css.cgroup));
+	} else if (target < vt->level) {
+		vcpuboost_end(vt, !target && cause == VCPUBOOST_CAUSE_RETRACT ?
+			      VCPUBOOST_END_RETRACTED : VCPUBOOST_END_REVOKED);
+	}
+	rcu_read_unlock();
+}
+
+/* A report for a task the controller does not manage: count it, that is all. */
+static void vcpuboost_count_unmanaged(struct task_struct *p,
+				      enum vcpuboost_trigger trigger)
+{
+	struct vcpuboost_cgroup *vb;
+	unsigned long flags;
+
+	vb = css_vcpuboost(task_css(p, vcpuboost_cgrp_id));
+	raw_spin_lock_irqsave(&vb->lock, flags);
+	vb->stat.reports[trigger]++;
+	vb->stat.denied++;
+	raw_spin_unlock_irqrestore(&vb->lock, flags);
+}
+
+/**
+ * __vcpuboost_report - report that a trigger is pending for a task
+ * @p: the task
+ * @trigger: what is pending
+ * @level: the SCHED_FIFO priority asked for; 0 retracts @trigger
+ *
+ * The body of vcpuboost_report(), which callers use instead: it costs
+ * nothing while no cgroup has the controller enabled.
+ *
+ * Context: Any context, hardirq with interrupts off included. @p must be
+ * pinned by the caller.
+ */
+void __vcpuboost_report(struct task_struct *p, enum vcpuboost_trigger trigger,
+			unsigned int level)
+{
+	struct vcpuboost_task *vt;
+	unsigned long flags;
+
+	if (WARN_ON_ONCE(trigger >= NR_VCPUBOOST_TRIGGERS))
+		return;
+	if (!level) {
+		__vcpuboost_retract(p, trigger);
+		return;
+	}
+	if (p->flags & PF_EXITING)
+		return;
+	level = min(level, VCPUBOOST_LEVEL_MAX);
+	trace_vcpuboost_report(p, trigger, level);
+
+	rcu_read_lock();
+	/* Pairs with smp_store_release() in vcpuboost_task_prepare(). */
+	vt = smp_load_acquire(&p->vcpuboost);
+	if (!vt) {
+		vcpuboost_count_unmanaged(p, trigger);
+		goto out;
+	}
+
+	raw_spin_lock_irqsave(&vt->lock, flags);
+	if (!vt->exited) {
+		vt->requested[trigger] = level;
+		vt->consumed &= ~BIT(trigger);
+		vcpuboost_task_update(vt, VCPUBOOST_CAUSE_REPORT, trigger);
+	}
+	raw_spin_unlock_irqrestore(&vt->lock, flags);
+out:
+	rcu_read_unlock();
+}
+EXPORT_SYMBOL_GPL(__vcpuboost_report);
+
+/**
+ * __vcpuboost_retract - withdraw a trigger reported for a task
+ * @p: the task
+ * @trigger: the trigger that has been handled
+ *
+ * The body of vcpuboost_retract(), which callers use instead.
+ *
+ * Context: Any context, hardirq with interrupts off included. @p must be
+ * pinned by the caller.
+ */
+void __vcpuboost_retract(struct task_struct *p, enum vcpuboost_trigger trigger)
+{
+	struct vcpuboost_task *vt;
+	unsigned long flags;
+
+	if (WARN_ON_ONCE(trigger >= NR_VCPUBOOST_TRIGGERS))
+		return;
+
+	rcu_read_lock();
+	/* Pairs with smp_store_release() in vcpuboost_task_prepare(). */
+	vt = smp_load_acquire(&p->vcpuboost);
+	if (!vt)
+		goto out;
+
+	raw_spin_lock_irqsave(&vt->lock, flags);
+	if (vt->requested[trigger]) {
+		trace_vcpuboost_report(p, trigger, 0);
+		vt->requested[trigger] = 0;
+		vt->consumed &= ~BIT(trigger);
+		vcpuboost_task_update(vt, VCPUBOOST_CAUSE_RETRACT, trigger);
+	}
+	raw_spin_unlock_irqrestore(&vt->lock, flags);
+out:
+	rcu_read_unlock();
+}
+EXPORT_SYMBOL_GPL(__vcpuboost_retract);
+
+/*
+ * Slice end, budget enforcement and revocation. Hardirq, interrupts off.
+ * Re-armed with hrtimer_start() rather than HRTIMER_RESTART, because
+ * vcpuboost_kick_subtree() may have queued it again meanwhile.
+ */
+static enum hrtimer_restart vcpuboost_task_timer_fn(struct hrtimer *timer)
+{
+	struct vcpuboost_task *vt = container_of(timer, struct vcpuboost_task, timer);
+	ktime_t now;
+
+	raw_spin_lock(&vt->lock);
+	if (!vt->level)
+		goto unlock;
+
+	now = ktime_get();
+	if (ktime_compare(now, vt->deadline) >= 0) {
+		vcpuboost_end(vt, VCPUBOOST_END_EXPIRED);
+		goto unlock;
+	}
+
+	/* Charge what a running task used since the last tick. */
+	if (vcpuboost_budget_limited(vt->vb))
+		task_sched_runtime(vt->task);
+
+	vcpuboost_task_update(vt, VCPUBOOST_CAUSE_POLICY, 0);
+	if (vt->level)
+		vcpuboost_arm(vt, now);
+unlock:
+	raw_spin_unlock(&vt->lock);
+	return HRTIMER_NORESTART;
+}
+
+/**
+ * vcpuboost_task_exit - end an exiting task's boost for good
+ * @p: the exiting task
+ *
+ * Context: Process context, from cgroup_exit().
+ */
+void vcpuboost_task_exit(struct task_struct *p)
+{
+	struct vcpuboost_task *vt = p->vcpuboost;
+
+	if (!vt)
+		return;
+
+	raw_spin_lock_irq(&vt->lock);
+	vt->exited = true;
+	if (vt->level)
+		vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
+	memset(vt->requested, 0, sizeof(vt->requested));
+	vt->consumed = 0;
+	raw_spin_unlock_irq(&vt->lock);
+	/* No report re-arms it now: wait for a callback in flight. */
+	hrtimer_cancel(&vt->timer);
+}
+
+/**
+ * vcpuboost_task_migrated - end the boost of a task that changed cgroups
+ * @p: the task, already in its new cgroup
+ *
+ * The runtime it used boosted stays charged to the old cgroup; its pending
+ * triggers boost again only when reported anew.
+ *
+ * Context: Process context, from the attach callback.
+ */
+void vcpuboost_task_migrated(struct task_struct *p)
+{
+	struct vcpuboost_task *vt = p->vcpuboost;
+
+	if (!vt)
+		return;
+
+	raw_spin_lock_irq(&vt->lock);
+	if (vt->level)
+		vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
+	raw_spin_unlock_irq(&vt->lock);
+}
+
+/*
+ * Look again at every boost in @top's subtree, or end those of tasks on
+ * @cpu if it is not negative. Boosts are collected under their cgroup's lock
+ * and updated under their task's, which nests outside it; one RCU section
+ * keeps the task state of tasks released meanwhile.
+ */
+static void vcpuboost_revalidate(struct vcpuboost_cgroup *top, int cpu)
+{
+	struct cgroup_subsys_state *pos;
+	struct vcpuboost_task *vt, *tmp;
+	LIST_HEAD(boosts);
+
+	lockdep_assert_held(&vcpuboost_mutex);
+
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &top->css) {
+		struct vcpuboost_cgroup *vb = css_vcpuboost(pos);
+
+		raw_spin_lock_irq(&vb->lock);
+		list_for_each_entry(vt, &vb->boosted, node)
+			if (cpu < 0 || task_cpu(vt->task) == cpu)
+				list_add_tail(&vt->revalidate_node, &boosts);
+		raw_spin_unlock_irq(&vb->lock);
+	}
+
+	list_for_each_entry_safe(vt, tmp, &boosts, revalidate_node) {
+		list_del_init(&vt->revalidate_node);
+		raw_spin_lock_irq(&vt->lock);
+		if (vt->level && cpu >= 0)
+			vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
+		else if (vt->level)
+			vcpuboost_task_update(vt, VCPUBOOST_CAUSE_POLICY, 0);
+		raw_spin_unlock_irq(&vt->lock);
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * vcpuboost_revalidate_subtree - apply a policy change to the boosts in force
+ * @vb: the cgroup whose settings changed
+ *
+ * Ends at once the boosts below @vb that the new settings no longer allow.
+ *
+ * Context: Process context, vcpuboost_mutex held.
+ */
+void vcpuboost_revalidate_subtree(struct vcpuboost_cgroup *vb)
+{
+	vcpuboost_revalidate(vb, -1);
+}
+
+/**
+ * vcpuboost_revoke_cpu - end the boosts of the tasks on a CPU going down
+ * @cpu: the CPU
+ *
+ * Context: Process context, CPU hotplug.
+ */
+void vcpuboost_revoke_cpu(unsigned int cpu)
+{
+	struct vcpuboost_cgroup *root =
+		css_vcpuboost(init_css_set.subsys[vcpuboost_cgrp_id]);
+
+	mutex_lock(&vcpuboost_mutex);
+	vcpuboost_revalidate(root, cpu);
+	mutex_unlock(&vcpuboost_mutex);
+}
+
+/*
+ * End every boost below a throttled cgroup. The caller may hold an rq lock,
+ * so the boosts are ended by their own timers, fired now.
+ */
+static void vcpuboost_kick_subtree(struct vcpuboost_cgroup *top)
+{
+	struct cgroup_subsys_state *pos;
+	struct vcpuboost_task *vt;
+
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &top->css) {
+		struct vcpuboost_cgroup *vb = css_vcpuboost(pos);
+
+		raw_spin_lock(&vb->lock);
+		list_for_each_entry(vt, &vb->boosted, node)
+			hrtimer_start(&vt->timer, 0, HRTIMER_MODE_REL_HARD);
+		raw_spin_unlock(&vb->lock);
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * vcpuboost_events_fn - notify the events files of a throttled cgroup
+ * @work: the cgroup's events_work
+ *
+ * cgroup_file_notify() takes a spinlock_t and wakes pollers: not something
+ * to do under an rq lock, nor in hardirq context on PREEMPT_RT.
+ */
+void vcpuboost_events_fn(struct irq_work *work)
+{
+	struct vcpuboost_cgroup *vb =
+		container_of(work, struct vcpuboost_cgroup, events_work);
+
+	cgroup_file_notify(&vb->events_local_file);
+	for (; parent_vcpuboost(vb); vb = parent_vcpuboost(vb))
+		cgroup_file_notify(&vb->events_file);
+}
+
+static void vcpuboost_throttled(struct vcpuboost_cgroup *vb, s64 runtime_ns)
+{
+	struct vcpuboost_cgroup *pos;
+
+	trace_vcpuboost_throttle(cgroup_id(vb->css.cgroup), runtime_ns);
+	atomic64_inc(&vb->events_local_throttled);
+	for (pos = vb; parent_vcpuboost(pos); pos = parent_vcpuboost(pos))
+		atomic64_inc(&pos->events_throttled);
+	irq_work_queue(&vb->events_work);
+	vcpuboost_kick_subtree(vb);
+}
+
+static void vcpuboost_period_start(struct vcpuboost_cgroup *vb)
+{
+	lockdep_assert_held(&vb->lock);
+
+	vb->period_active = true;
+	vb->runtime_ns = vb->quota_ns;
+	hrtimer_start(&vb->period_timer, ns_to_ktime(vb->period_ns),
+		      HRTIMER_MODE_REL_HARD);
+}
+
+/* Charge @delta_ns to @vb's budget; throttle it if that spends it. */
+static void vcpuboost_budget_charge(struct vcpuboost_cgroup *vb, u64 delta_ns)
+{
+	bool throttle = false;
+	s64 runtime_ns;
+
+	raw_spin_lock(&vb->lock);
+	if (vb->quota_ns == VCPUBOOST_BUDGET_INF) {
+		raw_spin_unlock(&vb->lock);
+		return;
+	}
+	if (!vb->period_active)
+		vcpuboost_period_start(vb);
+	vb->period_used = true;
+	vb->runtime_ns -= delta_ns;
+	runtime_ns = vb->runtime_ns;
+	if (runtime_ns <= 0 && !vb->throttled) {
+		WRITE_ONCE(vb->throttled, true);
+		vb->throttled_since = ktime_get_ns();
+		vb->stat.nr_throttled++;
+		throttle = true;
+	}
+	raw_spin_unlock(&vb->lock);
+
+	if (throttle)
+		vcpuboost_throttled(vb, runtime_ns);
+}
+
+/**
+ * vcpuboost_charge - charge runtime a boosted task used
+ * @p: the task, with p->vcpuboost_rt_priority set
+ * @delta_exec: the runtime, in ns
+ *
+ * Charged to the cgroup of the grant and to every ancestor with a budget.
+ *
+ * Context: The scheduler's runtime accounting, with @p's rq lock held.
+ */
+void vcpuboost_charge(struct task_struct *p, u64 delta_exec)
+{
+	struct vcpuboost_cgroup *vb = READ_ONCE(p->vcpuboost->vb);
+
+	raw_spin_lock(&vb->lock);
+	vb->stat.boosted_ns += delta_exec;
+	raw_spin_unlock(&vb->lock);
+
+	for (; parent_vcpuboost(vb); vb = parent_vcpuboost(vb))
+		if (READ_ONCE(vb->max_us) != VCPUBOOST_BUDGET_INF)
+			vcpuboost_budget_charge(vb, delta_exec);
+}
+
+/*
+ * Refill the budget for a new period and lift the throttle. A period in
+ * which nothing was charged stops the timer until the next charge.
+ */
+static enum hrtimer_restart vcpuboost_period_timer_fn(struct hrtimer *timer)
+{
+	struct vcpuboost_cgroup *vb =
+		container_of(timer, struct vcpuboost_cgroup, period_timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+
+	raw_spin_lock(&vb->lock);
+	if (vb->throttled) {
+		vb->stat.throttled_ns += ktime_get_ns() - vb->throttled_since;
+		WRITE_ONCE(vb->throttled, false);
+	}
+	if (vb->period_used && vb->quota_ns != VCPUBOOST_BUDGET_INF) {
+		vb->runtime_ns = vb->quota_ns;
+		vb->period_used = false;
+		hrtimer_forward_now(timer, ns_to_ktime(vb->period_ns));
+		ret = HRTIMER_RESTART;
+	} else {
+		vb->period_active = false;
+	}
+	raw_spin_unlock(&vb->lock);
+	return ret;
+}
+
+/**
+ * vcpuboost_cgroup_init_budget - set up a new cgroup's budget: unlimited
+ * @vb: the cgroup
+ */
+void vcpuboost_cgroup_init_budget(struct vcpuboost_cgroup *vb)
+{
+	vb->quota_ns = VCPUBOOST_BUDGET_INF;
+	vb->period_ns = vb->period_us * NSEC_PER_USEC;
+	hrtimer_init(&vb->period_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	vb->period_timer.function = vcpuboost_period_timer_fn;
+}
+
+/**
+ * vcpuboost_cgroup_set_budget - apply a write of vcpuboost.max
+ * @vb: the cgroup
+ * @max_us: the new budget per period, or %VCPUBOOST_BUDGET_INF
+ * @period_us: the new period
+ *
+ * The budget is refilled and a throttle lifted, as a write of cpu.max does;
+ * a new period length takes effect from the next period.
+ *
+ * Context: Process context, vcpuboost_mutex held.
+ */
+void vcpuboost_cgroup_set_budget(struct vcpuboost_cgroup *vb, u64 max_us,
+				 u64 period_us)
+{
+	lockdep_assert_held(&vcpuboost_mutex);
+
+	raw_spin_lock_irq(&vb->lock);
+	vb->quota_ns = vcpuboost_quota_ns(max_us);
+	vb->period_ns = period_us * NSEC_PER_USEC;
+	vb->runtime_ns = vb->quota_ns;
+	if (vb->throttled) {
+		vb->stat.throttled_ns += ktime_get_ns() - vb->throttled_since;
+		WRITE_ONCE(vb->throttled, false);
+	}
+	raw_spin_unlock_irq(&vb->lock);
+}
+
+/**
+ * vcpuboost_cgroup_stop - stop a cgroup's period timer for good
+ * @vb: a cgroup going offline, which nothing is charged to any more
+ *
+ * Context: Process context.
+ */
+void vcpuboost_cgroup_stop(struct vcpuboost_cgroup *vb)
+{
+	hrtimer_cancel(&vb->period_timer);
+}
+
+static int vcpuboost_cpu_down_prep(unsigned int cpu)
+{
+	vcpuboost_revoke_cpu(cpu);
+	return 0;
+}
+
+static int __init vcpuboost_engine_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
+					"cgroup/vcpuboost:online", NULL,
+					vcpuboost_cpu_down_prep);
+	return ret < 0 ? ret : 0;
+}
+subsys_initcall(vcpuboost_engine_init);
