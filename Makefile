@@ -1,0 +1,89 @@
+# vcpuboost: build a Linux 6.12 kernel with the vcpuboost cgroup controller,
+# boot it under QEMU and test it. `make help` lists the targets.
+
+SHELL := /bin/bash
+REPO := $(CURDIR)
+B := $(REPO)/build
+T := $(B)/linux
+O := $(B)/obj
+KST := $(B)/kselftest
+JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
+KSRC ?= /usr/src/linux-source-6.12.tar.xz
+export KSRC
+
+KMAKE = $(MAKE) -s -C $(T) O=$(O)
+KHDR = -isystem $(O)/usr/include
+
+.PHONY: all help deps tree sync config kernel headers selftests check demo \
+	refresh patches patches-check clean distclean
+
+all: kernel selftests
+
+help:
+	@echo "make demo           boot the patched kernel and show vcpuboost at work"
+	@echo "make check          build everything, boot, run every test suite"
+	@echo "make deps           install the Debian packages needed (root or sudo)"
+	@echo "make kernel         prepare build/linux and build build/bzImage"
+	@echo "make selftests      build the kselftests into build/kselftest"
+	@echo "make sync           apply patches/ and the new files to build/linux"
+	@echo "make refresh        turn commits made in build/linux back into patches/"
+	@echo "make patches        export the series to build/patches (git format-patch)"
+	@echo "make patches-check  git am the series onto base, build at every patch"
+	@echo "make clean          remove build outputs, keep the unpacked tree"
+	@echo "Variables: KSRC=<6.12 tree or tarball>  JOBS=<n>"
+
+deps:
+	@harness/deps.sh
+
+# The prepared tree always matches the repository before anything builds.
+tree sync: deps
+	@harness/tree.sh sync
+
+$(O)/.config: $(wildcard configs/*.config) $(wildcard patches/*.patch)
+	@echo "  CONFIG  $(O)/.config"
+	@harness/config.sh
+
+config: tree
+	@harness/config.sh
+
+kernel: tree $(O)/.config
+	@echo "  BUILD   bzImage (JOBS=$(JOBS))"
+	@$(KMAKE) -j$(JOBS) bzImage
+	@cmp -s $(O)/arch/x86/boot/bzImage $(B)/bzImage || cp $(O)/arch/x86/boot/bzImage $(B)/bzImage
+	@echo "  KERNEL  build/bzImage"
+
+headers: kernel
+	@$(KMAKE) headers
+
+selftests: headers
+	@echo "  BUILD   kselftests"
+	@mkdir -p $(KST)/cgroup
+	@$(MAKE) -s -C $(T)/tools/testing/selftests/cgroup OUTPUT=$(KST)/cgroup \
+		KHDR_INCLUDES="$(KHDR)" $(KST)/cgroup/test_vcpuboost \
+		$(KST)/cgroup/test_vcpuboost_engine
+
+check: kernel selftests
+	@rm -rf $(B)/check
+	@echo "  BOOT    running the test suites under QEMU"
+	@harness/run-qemu.sh harness/guest/run-tests.sh $(B)/check 3000 || true
+	@harness/report.py $(B)/check
+
+demo: kernel
+	@rm -rf $(B)/demo
+	@harness/run-qemu.sh harness/guest/demo.sh $(B)/demo 600
+	@cat $(B)/demo/payload.log
+
+refresh: deps
+	@harness/tree.sh refresh
+
+patches: deps
+	@harness/tree.sh export
+
+patches-check: deps
+	@harness/tree.sh am-check
+
+clean:
+	rm -rf $(O) $(KST) $(B)/bzImage $(B)/check $(B)/demo $(B)/patches $(B)/am-obj
+
+distclean:
+	rm -rf $(B)
