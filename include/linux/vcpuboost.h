@@ -11,6 +11,7 @@
 #define _LINUX_VCPUBOOST_H
 
 #include <linux/jump_label.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 
 struct task_struct;
@@ -104,6 +105,20 @@ static __always_inline void vcpuboost_retract(struct task_struct *p,
 		__vcpuboost_retract(p, trigger);
 }
 
+/**
+ * vcpuboost_granted - the level a task is boosted to now
+ * @p: the task
+ *
+ * For reporters that show the guest what it got. The value may change at
+ * any time.
+ *
+ * Return: the SCHED_FIFO priority of the boost of @p, 0 if none.
+ */
+static inline unsigned int vcpuboost_granted(struct task_struct *p)
+{
+	return READ_ONCE(p->vcpuboost_rt_priority);
+}
+
 /* Called by the scheduler to charge a boosted task's runtime */
 void vcpuboost_charge(struct task_struct *p, u64 delta_exec);
 
@@ -118,6 +133,11 @@ static inline void vcpuboost_report(struct task_struct *p,
 static inline void vcpuboost_retract(struct task_struct *p,
 				     enum vcpuboost_trigger trigger)
 {
+}
+
+static inline unsigned int vcpuboost_granted(struct task_struct *p)
+{
+	return 0;
 }
 
 #endif /* CONFIG_CGROUP_VCPUBOOST */

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KVM's side of vcpuboost: report, never decide. See vcpu_boost.c.
+ */
+#ifndef ARCH_X86_KVM_VCPU_BOOST_H
+#define ARCH_X86_KVM_VCPU_BOOST_H
+
+#include <linux/kvm_host.h>
+#include <linux/vcpuboost.h>
+
+#ifdef CONFIG_CGROUP_VCPUBOOST
+
+int kvm_vcpu_boost_enable_cap(struct kvm *kvm, struct kvm_enable_cap *cap);
+int kvm_vcpu_boost_set_msr(struct kvm_vcpu *vcpu, u64 data, bool host_initiated);
+void kvm_vcpu_boost_init(struct kvm_vcpu *vcpu);
+void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu);
+void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu);
+void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger);
+void __kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger);
+void __kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu);
+void __kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu);
+void __kvm_vcpu_boost_block(struct kvm_vcpu *vcpu);
+void __kvm_vcpu_boost_unblock(struct kvm_vcpu *vcpu);
+
+/* Without KVM_CAP_VCPU_BOOST each hook is one predictable branch. */
+static inline bool kvm_vcpu_boost_enabled(struct kvm_vcpu *vcpu)
+{
+	return unlikely(READ_ONCE(vcpu->kvm->arch.vcpu_boost));
+}
+
+/* @trigger was made pending for @vcpu. Any context. */
+static inline void kvm_vcpu_boost_event(struct kvm_vcpu *vcpu,
+					enum vcpuboost_trigger trigger)
+{
+	if (kvm_vcpu_boost_enabled(vcpu))
+		__kvm_vcpu_boost_event(vcpu, trigger);
+}
+
+/* @vcpu has handled @trigger. Its own thread. */
+static inline void kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu,
+					  enum vcpuboost_trigger trigger)
+{
+	if (kvm_vcpu_boost_enabled(vcpu))
+		__kvm_vcpu_boost_handled(vcpu, trigger);
+}
+
+/* After a VM-exit, interrupts off, before the vCPU can be preempted. */
+static inline void kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu)
+{
+	if (kvm_vcpu_boost_enabled(vcpu))
+		__kvm_vcpu_boost_guest_exit(vcpu);
+}
+
+/* Before VM-entry, with preemption off. */
+static inline void kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu)
+{
+	if (kvm_vcpu_boost_enabled(vcpu))
+		__kvm_vcpu_boost_guest_enter(vcpu);
+}
+
+/* Before and after the vCPU blocks (HLT). */
+static inline void kvm_vcpu_boost_block(struct kvm_vcpu *vcpu)
+{
+	if (kvm_vcpu_boost_enabled(vcpu))
+		__kvm_vcpu_boost_block(vcpu);
+}
+
+static inline void kvm_vcpu_boost_unblock(struct kvm_vcpu *vcpu)
+{
+	if (kvm_vcpu_boost_enabled(vcpu))
+		__kvm_vcpu_boost_unblock(vcpu);
+}
+
+#else /* !CONFIG_CGROUP_VCPUBOOST */
+
+static inline bool kvm_vcpu_boost_enabled(struct kvm_vcpu *vcpu)
+{
+	return false;
+}
+
+static inline int kvm_vcpu_boost_enable_cap(struct kvm *kvm,
+					    struct kvm_enable_cap *cap)
+{
+	return -EINVAL;
+}
+
+static inline int kvm_vcpu_boost_set_msr(struct kvm_vcpu *vcpu, u64 data,
+					 bool host_initiated)
+{
+	return 1;
+}
+
+static inline void kvm_vcpu_boost_init(struct kvm_vcpu *vcpu) {}
+static inline void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu) {}
+static inline void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu) {}
+static inline void kvm_vcpu_boost_event(struct kvm_vcpu *vcpu,
+					enum vcpuboost_trigger trigger) {}
+static inline void kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu,
+					  enum vcpuboost_trigger trigger) {}
+static inline void kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu) {}
+static inline void kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu) {}
+static inline void kvm_vcpu_boost_block(struct kvm_vcpu *vcpu) {}
+static inline void kvm_vcpu_boost_unblock(struct kvm_vcpu *vcpu) {}
+
+#endif /* CONFIG_CGROUP_VCPUBOOST */
+
+#endif /* ARCH_X86_KVM_VCPU_BOOST_H */

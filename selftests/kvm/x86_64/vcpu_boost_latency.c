@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Guest timer latency, cyclictest-style, for measuring vcpuboost: the guest
+ * arms its LAPIC timer (TSC-deadline if it has it) every interval and
+ * records how late each interrupt is handled. Between timers it halts
+ * ("idle") or computes ("busy"). The vCPU thread runs pinned to one CPU,
+ * in the threaded cgroup given, with KVM_CAP_VCPU_BOOST enabled; what the
+ * cgroup's policy does with the reports is what is measured.
+ *
+ * Prints one line: "samples N p50 X p99 X p999 X max X" (microseconds),
+ * and with -o, every sample to a file. With -H PID (a CPU hog beside the
+ * vCPU), also the hog's CPU time during the sampling window, which leaves
+ * out the VM's setup and teardown.
+ */
+#define _GNU_SOURCE
+#include <asm/kvm_para.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "apic.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_util.h"
+
+#define TIMER_VECTOR	0x41
+#define MAX_SAMPLES	100000
+
+struct bench {
+	struct kvm_vcpu_boost area;
+	uint64_t area_gpa;
+	uint64_t interval_tsc;
+	uint64_t nr_samples;
+	uint64_t busy;
+	uint64_t request;
+	uint64_t tsc_deadline;
+	uint64_t deadline;
+	uint64_t fired;
+	uint64_t done;
+	uint64_t lat[MAX_SAMPLES];
+};
+
+static struct bench *guest_bench;
+
+static void timer_handler(struct ex_regs *regs)
+{
+	struct bench *b = guest_bench;
+	uint64_t now = rdtsc();
+
+	if (b->done < b->nr_samples)
+		b->lat[b->done++] = now > b->deadline ? now - b->deadline : 0;
+	WRITE_ONCE(b->fired, 1);
+	x2apic_write_reg(APIC_EOI, 0);
+}
+
+static void arm(struct bench *b)
+{
+	b->fired = 0;
+	b->deadline = rdtsc() + b->interval_tsc;
+	if (b->tsc_deadline) {
+		wrmsr(MSR_IA32_TSC_DEADLINE, b->deadline);
+	} else {
+		/* One-shot at the 1GHz default APIC bus clock. */
+		x2apic_write_reg(APIC_TMICT, b->interval_tsc * 1000000 / guest_tsc_khz);
+	}
+}
+
+static void guest_code(struct bench *b)
+{
+	uint64_t x = 1;
+
+	x2apic_enable();
+	b->tsc_deadline = this_cpu_has(X86_FEATURE_TSC_DEADLINE_TIMER);
+	x2apic_write_reg(APIC_TDCR, 0xb);
+	x2apic_write_reg(APIC_LVTT, TIMER_VECTOR |
+			 (b->tsc_deadline ? APIC_LVT_TIMER_TSCDEADLINE : APIC_LVT_TIMER_ONESHOT));
+	/* Sampling starts now: the host notes the time and the hog's CPU. */
+	GUEST_SYNC(0);
+	if (b->request) {
+		/* Ask for a boost all the time: only the budget bounds it. */
+		wrmsr(MSR_KVM_VCPU_BOOST, b->area_gpa | KVM_MSR_ENABLED);
+		WRITE_ONCE(b->area.request, b->request);
+		wrmsr(MSR_KVM_VCPU_BOOST, b->area_gpa | KVM_MSR_ENABLED);
+	}
+	while (READ_ONCE(b->done) < b->nr_samples) {
+		arm(b);
+		if (b->busy) {
+			asm volatile("sti");
+			while (!READ_ONCE(b->fired))
+				x = x * 6364136223846793005ULL + 1;
+			asm volatile("cli");
+		} else {
+			/* STI's shadow: no interrupt slips in before HLT. */
+			while (!READ_ONCE(b->fired))
+				asm volatile("sti; hlt; cli");
+		}
+	}
+	GUEST_SYNC(x);
+	GUEST_DONE();
+}
+
+/* CPU time of @pid in ns: schedstat if the kernel has it, else ticks. */
+static double cputime_ns(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	unsigned long long ns;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &ns) != 1)
+			ns = 0;
+		fclose(f);
+		return ns;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	fclose(f);
+	p = strrchr(buf, ')');
+	for (i = 0; p && i < 12; i++)
+		p = strchr(p + 1, ' ');
+	return p ? (strtod(p, &p) + strtod(p, NULL)) * 1e9 / sysconf(_SC_CLK_TCK) : 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void cg_enter_thread(const char *cg)
+{
+	char path[PATH_MAX], tid[32];
+	int fd, len;
+
+	snprintf(path, sizeof(path), "%s/cgroup.threads", cg);
+	len = snprintf(tid, sizeof(tid), "%ld", syscall(SYS_gettid));
+	fd = open(path, O_WRONLY);
+	TEST_ASSERT(fd >= 0 && write(fd, tid, len) == len, "enter %s", cg);
+	close(fd);
+}
+
+static void help(const char *name)
+{
+	printf("usage: %s [-w idle|busy] [-i interval_us] [-n samples] [-C cpu]\n"
+	       "          [-c threaded cgroup] [-r request level] [-o samples file]\n", name);
+	exit(KSFT_SKIP);
+}
+
+int main(int argc, char *argv[])
+{
+	const char *cg = NULL, *out = NULL;
+	uint64_t interval_us = 1000, n = 5000, request = 0, i;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct bench *b;
+	struct ucall uc;
+	vm_vaddr_t gva;
+	double us_per_tick, t0 = 0, t1 = 0, hog0 = 0, hog1 = 0;
+	bool busy = false;
+	int cpu = -1, opt;
+	pid_t hog = 0;
+
+	while ((opt = getopt(argc, argv, "w:i:n:C:c:r:o:H:h")) != -1) {
+		switch (opt) {
+		case 'w':
+			busy = !strcmp(optarg, "busy");
+			break;
+		case 'i':
+			interval_us = atol(optarg);
+			break;
+		case 'n':
+			n = atol(optarg);
+			break;
+		case 'C':
+			cpu = atoi(optarg);
+			break;
+		case 'c':
+			cg = optarg;
+			break;
+		case 'r':
+			request = atol(optarg);
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'H':
+			hog = atoi(optarg);
+			break;
+		default:
+			help(argv[0]);
+		}
+	}
+	TEST_REQUIRE(kvm_has_cap(KVM_CAP_VCPU_BOOST));
+	TEST_ASSERT(n > 0 && n <= MAX_SAMPLES && interval_us > 0, "bad -n or -i");
+
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set), "pin to CPU %d", cpu);
+	}
+	if (cg)
+		cg_enter_thread(cg);
+
+	vm = vm_create(1);
+	vm_enable_cap(vm, KVM_CAP_VCPU_BOOST, 0);
+	vcpu = vm_vcpu_add(vm, 0, guest_code);
+	vm_install_exception_handler(vm, TIMER_VECTOR, timer_handler);
+
+	gva = vm_vaddr_alloc(vm, sizeof(*b), KVM_UTIL_MIN_VADDR);
+	b = addr_gva2hva(vm, gva);
+	memset(b, 0, sizeof(*b));
+	b->area_gpa = addr_gva2gpa(vm, gva);
+	b->interval_tsc = interval_us * guest_tsc_khz / 1000;
+	b->nr_samples = n;
+	b->busy = busy;
+	b->request = request;
+	guest_bench = (struct bench *)gva;
+	sync_global_to_guest(vm, guest_bench);
+	vcpu_args_set(vcpu, 1, gva);
+
+	for (;;) {
+		vcpu_run(vcpu);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			if (!t0) {
+				t0 = now_s();
+				hog0 = hog ? cputime_ns(hog) : 0;
+			} else {
+				t1 = now_s();
+				hog1 = hog ? cputime_ns(hog) : 0;
+			}
+			continue;
+		case UCALL_DONE:
+			break;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		default:
+			TEST_FAIL("unexpected exit %s",
+				  exit_reason_str(vcpu->run->exit_reason));
+		}
+		break;
+	}
+
+	us_per_tick = 1000.0 / guest_tsc_khz;
+	if (out) {
+		FILE *f = fopen(out, "w");
+
+		TEST_ASSERT(f, "open %s", out);
+		for (i = 0; i < n; i++)
+			fprintf(f, "%.1f\n", b->lat[i] * us_per_tick);
+		fclose(f);
+	}
+	qsort(b->lat, n, sizeof(b->lat[0]), cmp_u64);
+	printf("samples %lu p50 %.1f p99 %.1f p999 %.1f max %.1f ", n,
+	       b->lat[n / 2] * us_per_tick, b->lat[n * 99 / 100] * us_per_tick,
+	       b->lat[n * 999 / 1000] * us_per_tick, b->lat[n - 1] * us_per_tick);
+	printf("window_s %.3f hog_cpu_s %.3f timer %s\n", t1 - t0, (hog1 - hog0) / 1e9,
+	       b->tsc_deadline ? "tsc-deadline" : "one-shot");
+	kvm_vm_free(vm);
+	return 0;
+}

@@ -1,0 +1,711 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KVM_CAP_VCPU_BOOST: KVM reports guest boost requests and pending events
+ * to the vcpuboost cgroup controller, which decides. Each vCPU thread is
+ * moved into a threaded vcpuN cgroup under a VM cgroup, and the checks look
+ * at what the controller did: the thread's priority, vcpuboost.stat, and
+ * the CPU time a hog beside the vCPU keeps.
+ */
+#define _GNU_SOURCE
+#include <asm/kvm_para.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apic.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_util.h"
+
+#define X86_FEATURE_KVM_VCPU_BOOST	KVM_X86_CPU_FEATURE(0x40000001, 0, EAX, 18)
+
+#define CG_ROOT		"/sys/fs/cgroup"
+#define IRQ_VECTOR	0x40
+#define TIMER_VECTOR	0x41
+/* /proc priority of a SCHED_OTHER nice 0 thread, and of one boosted to l */
+#define PRIO_NORMAL	20
+#define PRIO_BOOSTED(l)	(-1 - (l))
+
+struct shared {
+	struct kvm_vcpu_boost area[2];
+	uint64_t area_gpa[2];
+	uint32_t apic_id[2];
+	uint64_t halts, irqs, timers, nmis;
+	uint64_t arm_timer, kick, done, spins;
+};
+
+/* The page as the host sees it, and as the guest's handlers do */
+static struct shared *shared_hva;
+static struct shared *guest_shared;
+static vm_vaddr_t shared_gva;
+static int nr_cpus;
+
+/* --- host side: cgroups ------------------------------------------------- */
+
+static char vm_cg[256];
+
+static void cg_write(const char *dir, const char *file, const char *val)
+{
+	char path[PATH_MAX];
+	int fd, len = strlen(val);
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY);
+	TEST_ASSERT(fd >= 0, "open %s", path);
+	TEST_ASSERT(write(fd, val, len) == len, "write '%s' to %s", val, path);
+	close(fd);
+}
+
+static char *vcpu_cg(int i)
+{
+	static char path[2][PATH_MAX];
+
+	snprintf(path[i], sizeof(path[i]), "%s/vcpu%d", vm_cg, i);
+	return path[i];
+}
+
+/* A VM cgroup holding this process, and a threaded child per vCPU thread. */
+static void cg_setup(const char *name)
+{
+	char pid[32];
+	int i;
+
+	cg_write(CG_ROOT, "cgroup.subtree_control", "+vcpuboost");
+	snprintf(vm_cg, sizeof(vm_cg), "%s/%s", CG_ROOT, name);
+	TEST_ASSERT(!mkdir(vm_cg, 0755), "mkdir %s", vm_cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	cg_write(vm_cg, "cgroup.procs", pid);
+	for (i = 0; i < 2; i++) {
+		TEST_ASSERT(!mkdir(vcpu_cg(i), 0755), "mkdir vcpu%d", i);
+		cg_write(vcpu_cg(i), "cgroup.type", "threaded");
+	}
+	cg_write(vm_cg, "cgroup.subtree_control", "+vcpuboost");
+	for (i = 0; i < 2; i++) {
+		/* Boosts outlast what emulation takes to look at them. */
+		cg_write(vcpu_cg(i), "vcpuboost.slice", "1000000");
+		cg_write(vcpu_cg(i), "vcpuboost.triggers", "guest max");
+	}
+}
+
+static void cg_teardown(void)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	cg_write(CG_ROOT, "cgroup.procs", pid);
+	rmdir(vcpu_cg(0));
+	rmdir(vcpu_cg(1));
+	rmdir(vm_cg);
+}
+
+static void enter_vcpu_cg(int i)
+{
+	char tid[32];
+
+	snprintf(tid, sizeof(tid), "%ld", syscall(SYS_gettid));
+	cg_write(vcpu_cg(i), "cgroup.threads", tid);
+}
+
+static long stat_key(const char *cg, const char *key)
+{
+	char path[PATH_MAX], line[128];
+	size_t len = strlen(key);
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/vcpuboost.stat", cg);
+	f = fopen(path, "r");
+	TEST_ASSERT(f, "open %s", path);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ' ')
+			v = atol(line + len + 1);
+	fclose(f);
+	return v;
+}
+
+/* Field @field (1-based, as in proc(5)) of a thread's /proc stat. */
+static long proc_field(const char *path, int field)
+{
+	char buf[1024], *p, *save;
+	int fd, n, i;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1000;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1000;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	p = strtok_r(p + 2, " ", &save);
+	for (i = 3; p && i < field; i++)
+		p = strtok_r(NULL, " ", &save);
+	return p ? atol(p) : -1000;
+}
+
+static long thread_prio(void)
+{
+	return proc_field("/proc/thread-self/stat", 18);
+}
+
+static void pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void wait_for(uint64_t *v, uint64_t at_least, const char *what)
+{
+	int i;
+
+	for (i = 0; i < 30000 && READ_ONCE(*v) < at_least; i++)
+		usleep(1000);
+	TEST_ASSERT(READ_ONCE(*v) >= at_least, "timed out waiting for %s", what);
+}
+
+/* --- guest side ---------------------------------------------------------- */
+
+static void irq_handler(struct ex_regs *regs)
+{
+	guest_shared->irqs++;
+	x2apic_write_reg(APIC_EOI, 0);
+}
+
+static void timer_handler(struct ex_regs *regs)
+{
+	guest_shared->timers++;
+	x2apic_write_reg(APIC_EOI, 0);
+}
+
+static void nmi_handler(struct ex_regs *regs)
+{
+	guest_shared->nmis++;
+}
+
+static void guest_abi(struct shared *s, uint64_t beyond_memory, uint64_t beyond_maxphyaddr)
+{
+	uint64_t gpa = s->area_gpa[0];
+
+	GUEST_ASSERT(this_cpu_has(X86_FEATURE_KVM_VCPU_BOOST));
+	GUEST_ASSERT_EQ(rdmsr(MSR_KVM_VCPU_BOOST), 0);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_VCPU_BOOST, gpa | KVM_MSR_ENABLED), 0);
+	GUEST_ASSERT_EQ(rdmsr(MSR_KVM_VCPU_BOOST), gpa | KVM_MSR_ENABLED);
+
+	/* Reserved bits, misalignment, no memory there, beyond MAXPHYADDR. */
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_VCPU_BOOST, gpa | 2 | KVM_MSR_ENABLED), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_VCPU_BOOST, (gpa + 8) | KVM_MSR_ENABLED), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_VCPU_BOOST, beyond_memory | KVM_MSR_ENABLED), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_VCPU_BOOST, beyond_maxphyaddr | KVM_MSR_ENABLED),
+			GP_VECTOR);
+	/* A GPA without the enable bit is neither an area nor 0. */
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_VCPU_BOOST, gpa), GP_VECTOR);
+	/* Refused writes changed nothing. */
+	GUEST_ASSERT_EQ(rdmsr(MSR_KVM_VCPU_BOOST), gpa | KVM_MSR_ENABLED);
+
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_VCPU_BOOST, 0), 0);
+	GUEST_ASSERT_EQ(rdmsr(MSR_KVM_VCPU_BOOST), 0);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_VCPU_BOOST, gpa | KVM_MSR_ENABLED), 0);
+	GUEST_SYNC(1);
+	/* The host saved, cleared and restored the MSR. */
+	GUEST_ASSERT_EQ(rdmsr(MSR_KVM_VCPU_BOOST), gpa | KVM_MSR_ENABLED);
+	GUEST_DONE();
+}
+
+/* Ask for @level: the write of the same MSR value makes KVM read it now. */
+static void guest_ask(struct shared *s, uint32_t level)
+{
+	WRITE_ONCE(s->area[0].request, level);
+	wrmsr(MSR_KVM_VCPU_BOOST, s->area_gpa[0] | KVM_MSR_ENABLED);
+}
+
+static void guest_request(struct shared *s)
+{
+	wrmsr(MSR_KVM_VCPU_BOOST, s->area_gpa[0] | KVM_MSR_ENABLED);
+
+	guest_ask(s, 7);
+	GUEST_SYNC(1);				/* boosted to 7 */
+	GUEST_ASSERT_EQ(READ_ONCE(s->area[0].granted), 7);
+	guest_ask(s, 0);
+	GUEST_SYNC(2);				/* not boosted */
+	GUEST_ASSERT_EQ(READ_ONCE(s->area[0].granted), 0);
+	guest_ask(s, 50);
+	GUEST_SYNC(3);				/* capped by the ceiling, 3 */
+	GUEST_ASSERT_EQ(READ_ONCE(s->area[0].granted), 3);
+	guest_ask(s, 0);
+	/* A request seen at the next VM-exit, without the MSR write. */
+	WRITE_ONCE(s->area[0].request, 5);
+	GUEST_SYNC(4);				/* boosted to 3 */
+	guest_ask(s, 0);
+	guest_ask(s, 9);
+	GUEST_SYNC(5);				/* "triggers guest 0": denied */
+	guest_ask(s, 0);
+	/* Garbage asks for the most, capped like any request. */
+	guest_ask(s, 0xdeadbeef);
+	GUEST_SYNC(6);
+	guest_ask(s, 0);
+	GUEST_DONE();
+}
+
+/*
+ * 50ms at the default 1GHz APIC bus clock: long enough for the vCPU to
+ * have blocked when it fires, even under emulation. A timer that fires
+ * while the vCPU's thread still runs on that CPU is rightly not reported.
+ */
+static void arm_timer(void)
+{
+	x2apic_write_reg(APIC_LVTT, APIC_LVT_TIMER_ONESHOT | TIMER_VECTOR);
+	x2apic_write_reg(APIC_TDCR, 0xb);
+	x2apic_write_reg(APIC_TMICT, 50000000);
+}
+
+static void guest_halter(struct shared *s)
+{
+	x2apic_enable();
+	s->apic_id[0] = x2apic_read_reg(APIC_ID);
+	for (;;) {
+		if (READ_ONCE(s->arm_timer)) {
+			WRITE_ONCE(s->arm_timer, 0);
+			arm_timer();
+		}
+		s->halts++;
+		asm volatile("sti; hlt; cli");
+		if (READ_ONCE(s->done))
+			break;
+	}
+	GUEST_DONE();
+}
+
+static void guest_kicker(struct shared *s)
+{
+	uint64_t kicked = 0;
+
+	x2apic_enable();
+	while (!READ_ONCE(s->done)) {
+		if (READ_ONCE(s->kick) > kicked) {
+			kicked = s->kick;
+			kvm_hypercall(KVM_HC_KICK_CPU, 0, s->apic_id[0], 0, 0);
+		}
+		asm volatile("pause");
+	}
+	GUEST_DONE();
+}
+
+/* Flap the request as fast as possible, with garbage and bad MSR writes. */
+static void guest_hostile(struct shared *s)
+{
+	uint64_t gpa = s->area_gpa[0] | KVM_MSR_ENABLED, x = 0x1234567;
+
+	wrmsr(MSR_KVM_VCPU_BOOST, gpa);
+	while (!READ_ONCE(s->done)) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		switch ((x >> 60) & 7) {
+		case 0:
+			/* Random values; refused ones must #GP and change nothing. */
+			wrmsr_safe(MSR_KVM_VCPU_BOOST, x);
+			wrmsr(MSR_KVM_VCPU_BOOST, gpa);
+			break;
+		case 1:
+			WRITE_ONCE(s->area[0].request, (uint32_t)x);
+			WRITE_ONCE(s->area[0].granted, (uint32_t)(x >> 32));
+			break;
+		default:
+			WRITE_ONCE(s->area[0].request, (x >> 40) & 1 ? 99 : 0);
+			wrmsr(MSR_KVM_VCPU_BOOST, gpa);
+			break;
+		}
+		s->spins++;
+	}
+	wrmsr(MSR_KVM_VCPU_BOOST, 0);
+	GUEST_DONE();
+}
+
+/* --- host side: running vCPUs -------------------------------------------- */
+
+static struct kvm_vm *create_vm(int nr, void *code[], struct kvm_vcpu *vcpus[],
+				bool cap)
+{
+	struct kvm_vm *vm;
+	vm_vaddr_t gva;
+	int i;
+
+	vm = vm_create(nr);
+	if (cap)
+		vm_enable_cap(vm, KVM_CAP_VCPU_BOOST, 0);
+	/*
+	 * No halt-polling: a timer that fires while the vCPU's thread polls
+	 * on its CPU finds it running, and is rightly not reported.
+	 */
+	if (kvm_has_cap(KVM_CAP_HALT_POLL))
+		vm_enable_cap(vm, KVM_CAP_HALT_POLL, 0);
+	for (i = 0; i < nr; i++)
+		vcpus[i] = vm_vcpu_add(vm, i, code[i]);
+	vm_install_exception_handler(vm, IRQ_VECTOR, irq_handler);
+	vm_install_exception_handler(vm, TIMER_VECTOR, timer_handler);
+	vm_install_exception_handler(vm, NMI_VECTOR, nmi_handler);
+
+	gva = vm_vaddr_alloc_page(vm);
+	shared_gva = gva;
+	shared_hva = addr_gva2hva(vm, gva);
+	memset(shared_hva, 0, sizeof(*shared_hva));
+	for (i = 0; i < 2; i++)
+		shared_hva->area_gpa[i] = addr_gva2gpa(vm, gva) +
+			offsetof(struct shared, area[i]);
+	guest_shared = (struct shared *)gva;
+	sync_global_to_guest(vm, guest_shared);
+	for (i = 0; i < nr; i++)
+		vcpu_args_set(vcpus[i], 1, gva);
+	return vm;
+}
+
+static void run_to(struct kvm_vcpu *vcpu, uint64_t expect)
+{
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_SYNC:
+		TEST_ASSERT(expect && uc.args[1] == expect,
+			    "got sync %lu, expected %lu", uc.args[1], expect);
+		break;
+	case UCALL_DONE:
+		TEST_ASSERT(!expect, "guest done early, expected sync %lu", expect);
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+		break;
+	default:
+		TEST_FAIL("unexpected exit %s", exit_reason_str(vcpu->run->exit_reason));
+	}
+}
+
+struct vcpu_thread {
+	struct kvm_vcpu *vcpu;
+	int cg, cpu;
+	pthread_t thread;
+};
+
+static void *vcpu_thread_fn(void *arg)
+{
+	struct vcpu_thread *t = arg;
+
+	if (t->cpu >= 0)
+		pin_self(t->cpu);
+	enter_vcpu_cg(t->cg);
+	run_to(t->vcpu, 0);
+	return NULL;
+}
+
+static void start_vcpu(struct vcpu_thread *t, struct kvm_vcpu *vcpu, int cg, int cpu)
+{
+	t->vcpu = vcpu;
+	t->cg = cg;
+	t->cpu = cpu;
+	pthread_create(&t->thread, NULL, vcpu_thread_fn, t);
+}
+
+/* --- the tests ------------------------------------------------------------ */
+
+static void test_abi(void)
+{
+	struct kvm_vcpu *vcpus[1];
+	void *code[] = { guest_abi };
+	struct kvm_vm *vm;
+	uint64_t val;
+
+	TEST_ASSERT(kvm_check_cap(KVM_CAP_VCPU_BOOST) == 1, "KVM_CAP_VCPU_BOOST");
+	TEST_ASSERT(kvm_cpu_has(X86_FEATURE_KVM_VCPU_BOOST), "CPUID bit 18");
+	TEST_ASSERT(kvm_msr_is_in_save_restore_list(MSR_KVM_VCPU_BOOST),
+		    "MSR_KVM_VCPU_BOOST is saved and restored");
+
+	vm = create_vm(1, code, vcpus, true);
+	/* Past the VM's memory but legal; and past MAXPHYADDR. */
+	vcpu_args_set(vcpus[0], 3, shared_gva, 1ULL << (vm->pa_bits - 1),
+		      1ULL << vm->pa_bits);
+	run_to(vcpus[0], 1);
+
+	/* Save, clear and restore it as a VMM migrating the VM does. */
+	val = vcpu_get_msr(vcpus[0], MSR_KVM_VCPU_BOOST);
+	TEST_ASSERT_EQ(val, shared_hva->area_gpa[0] | KVM_MSR_ENABLED);
+	vcpu_set_msr(vcpus[0], MSR_KVM_VCPU_BOOST, 0);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpus[0], MSR_KVM_VCPU_BOOST), 0);
+	vcpu_set_msr(vcpus[0], MSR_KVM_VCPU_BOOST, val);
+	TEST_ASSERT(_vcpu_set_msr(vcpus[0], MSR_KVM_VCPU_BOOST, val | 4) == 0,
+		    "a reserved bit is refused to the host too");
+	run_to(vcpus[0], 0);
+	kvm_vm_free(vm);
+}
+
+/* The guest asks; the thread shows the granted level; the guest reads it. */
+static void test_guest_request(void)
+{
+	struct kvm_vcpu *vcpus[1];
+	void *code[] = { guest_request };
+	struct kvm_vm *vm;
+
+	cg_setup("kvm_boost_request");
+	enter_vcpu_cg(0);
+	vm = create_vm(1, code, vcpus, true);
+
+	run_to(vcpus[0], 1);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_BOOSTED(7));
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "reports_guest"), 1);
+	run_to(vcpus[0], 2);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "retracted"), 1);
+
+	cg_write(vm_cg, "vcpuboost.prio.max", "3");
+	run_to(vcpus[0], 3);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_BOOSTED(3));
+	run_to(vcpus[0], 4);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_BOOSTED(3));
+
+	cg_write(vcpu_cg(0), "vcpuboost.triggers", "guest 0");
+	run_to(vcpus[0], 5);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+	TEST_ASSERT(stat_key(vcpu_cg(0), "denied") >= 1, "denied");
+
+	cg_write(vcpu_cg(0), "vcpuboost.triggers", "guest max");
+	run_to(vcpus[0], 6);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_BOOSTED(3));
+	run_to(vcpus[0], 0);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "nr_boosted"), 0);
+
+	kvm_vm_free(vm);
+	cg_teardown();
+}
+
+/* @data: a vector, or a delivery mode such as APIC_DM_NMI. */
+static void signal_msi(struct kvm_vm *vm, uint32_t apic_id, uint32_t data)
+{
+	struct kvm_msi msi = {
+		.address_lo = 0xfee00000 | (apic_id << 12),
+		.data = data,
+	};
+
+	TEST_ASSERT(__vm_ioctl(vm, KVM_SIGNAL_MSI, &msi) == 1, "KVM_SIGNAL_MSI");
+}
+
+/* Wait until vCPU 0 has halted again after @halts. */
+static void wait_halted(uint64_t halts)
+{
+	wait_for(&shared_hva->halts, halts + 1, "the vCPU to halt");
+	/* It counts the halt just before executing HLT. */
+	usleep(200000);
+}
+
+/*
+ * Each event a halted vCPU gets: reported under its trigger, boosted, and
+ * retracted once the guest handled it. Without the capability: nothing.
+ */
+static void run_events(bool cap, long reports[4])
+{
+	static const char * const keys[] = {
+		"reports_irq", "reports_timer", "reports_nmi", "reports_unhalt",
+	};
+	struct vcpu_thread threads[2];
+	struct kvm_vcpu *vcpus[2];
+	void *code[] = { guest_halter, guest_kicker };
+	struct kvm_vm *vm;
+	uint64_t h;
+	int i;
+
+	cg_setup(cap ? "kvm_boost_events" : "kvm_boost_nocap");
+	vm = create_vm(2, code, vcpus, cap);
+	start_vcpu(&threads[0], vcpus[0], 0, -1);
+	start_vcpu(&threads[1], vcpus[1], 1, -1);
+
+	pr_info("events: waiting for the vCPU to halt\n");
+	h = READ_ONCE(shared_hva->halts);
+	wait_halted(h);
+	/* An interrupt, by MSI. */
+	pr_info("events: MSI\n");
+	h = READ_ONCE(shared_hva->halts);
+	signal_msi(vm, shared_hva->apic_id[0], IRQ_VECTOR);
+	wait_for(&shared_hva->irqs, 1, "the MSI");
+	wait_halted(h);
+	/* Its LAPIC timer, armed before halting. */
+	pr_info("events: timer\n");
+	shared_hva->arm_timer = 1;
+	h = READ_ONCE(shared_hva->halts);
+	signal_msi(vm, shared_hva->apic_id[0], IRQ_VECTOR);
+	wait_for(&shared_hva->timers, 1, "the LAPIC timer");
+	wait_halted(h + 1);
+	/* An NMI. */
+	pr_info("events: NMI\n");
+	h = READ_ONCE(shared_hva->halts);
+	/* By MSI: KVM_NMI would wait for the halted vCPU's mutex. */
+	signal_msi(vm, shared_hva->apic_id[0], APIC_DM_NMI);
+	wait_for(&shared_hva->nmis, 1, "the NMI");
+	wait_halted(h);
+	/* A PV unhalt kick from the other vCPU. */
+	pr_info("events: PV unhalt\n");
+	h = READ_ONCE(shared_hva->halts);
+	shared_hva->kick = 1;
+	wait_halted(h);
+
+	for (i = 0; i < 4; i++)
+		reports[i] = stat_key(vcpu_cg(0), keys[i]);
+	if (cap) {
+		/* Every boost ended by a retraction: the events were handled. */
+		TEST_ASSERT(stat_key(vcpu_cg(0), "grants") >= 4, "grants %ld",
+			    stat_key(vcpu_cg(0), "grants"));
+		TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "nr_boosted"), 0);
+		TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "expired"), 0);
+		TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "grants"),
+			       stat_key(vcpu_cg(0), "retracted"));
+	}
+
+	shared_hva->done = 1;
+	signal_msi(vm, shared_hva->apic_id[0], IRQ_VECTOR);
+	for (i = 0; i < 2; i++)
+		pthread_join(threads[i].thread, NULL);
+	kvm_vm_free(vm);
+	cg_teardown();
+}
+
+static void test_events(void)
+{
+	long reports[4];
+	int i;
+
+	run_events(true, reports);
+	pr_info("reports: irq %ld, timer %ld, nmi %ld, unhalt %ld\n",
+		reports[0], reports[1], reports[2], reports[3]);
+	for (i = 0; i < 4; i++)
+		TEST_ASSERT(reports[i] >= 1, "trigger %d reported", i);
+}
+
+static void test_cap_off(void)
+{
+	long reports[4];
+	int i;
+
+	run_events(false, reports);
+	for (i = 0; i < 4; i++)
+		TEST_ASSERT_EQ(reports[i], 0);
+}
+
+static long hog_cputime(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return proc_field(path, 14) + proc_field(path, 15);
+}
+
+/*
+ * A guest flapping its request as fast as it can, with garbage in its area
+ * and random MSR writes, beside a CFS hog: the boosted time stays within a
+ * 10% budget, and the hog keeps at least 85% of what it gets when the same
+ * guest runs without any boost.
+ */
+static long run_hostile(bool boost, long *boosted_us, int seconds)
+{
+	struct vcpu_thread thread;
+	struct kvm_vcpu *vcpus[1];
+	void *code[] = { guest_hostile };
+	struct kvm_vm *vm;
+	long t0, before;
+	pid_t hog;
+
+	cg_setup(boost ? "kvm_boost_hostile" : "kvm_boost_hostile0");
+	cg_write(vm_cg, "vcpuboost.max", "10000 100000");
+	if (!boost)
+		cg_write(vm_cg, "vcpuboost.prio.max", "0");
+	hog = fork();
+	if (!hog) {
+		char pid[32];
+
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		cg_write(CG_ROOT, "cgroup.procs", pid);
+		pin_self(0);
+		for (;;)
+			;
+	}
+	vm = create_vm(1, code, vcpus, true);
+	start_vcpu(&thread, vcpus[0], 0, 0);
+	wait_for(&shared_hva->spins, 1, "the guest to start");
+	before = stat_key(vm_cg, "boosted_usec");
+	t0 = hog_cputime(hog);
+	sleep(seconds);
+	t0 = hog_cputime(hog) - t0;
+	*boosted_us = stat_key(vm_cg, "boosted_usec") - before;
+	shared_hva->done = 1;
+	pthread_join(thread.thread, NULL);
+	kill(hog, SIGKILL);
+	waitpid(hog, NULL, 0);
+	pr_info("%s: hog got %ld ticks, vCPU boosted %ld us, %lu guest loops\n",
+		boost ? "budget 10%" : "no boost", t0, *boosted_us, shared_hva->spins);
+	kvm_vm_free(vm);
+	cg_teardown();
+	return t0;
+}
+
+static void test_hostile(void)
+{
+	const int seconds = 10;
+	long hog_boost, hog_none, boosted, unused, allowed;
+
+	hog_none = run_hostile(false, &unused, seconds);
+	hog_boost = run_hostile(true, &boosted, seconds);
+	allowed = (seconds * 10 + 2) * (10000 + 1000 * nr_cpus);
+	TEST_ASSERT(boosted <= allowed, "boosted %ld us, allowed %ld", boosted, allowed);
+	TEST_ASSERT(boosted > 0, "the guest was boosted at all");
+	TEST_ASSERT(hog_boost * 100 >= hog_none * 85,
+		    "the hog kept %ld ticks, %ld without boosts", hog_boost, hog_none);
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} tests[] = {
+		{ "abi", test_abi },
+		{ "guest_request", test_guest_request },
+		{ "events", test_events },
+		{ "cap_off", test_cap_off },
+		{ "hostile_guest", test_hostile },
+	};
+	int i;
+
+	TEST_REQUIRE(kvm_has_cap(KVM_CAP_VCPU_BOOST));
+	TEST_REQUIRE(!access(CG_ROOT "/cgroup.controllers", R_OK));
+	nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	ksft_print_header();
+	ksft_set_plan(ARRAY_SIZE(tests));
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		int status;
+		pid_t pid;
+
+		if (argc > 1 && strcmp(argv[1], tests[i].name)) {
+			ksft_test_result_skip("%s\n", tests[i].name);
+			continue;
+		}
+		pid = fork();
+		/* Each test in a child: a failed assertion exits it. */
+		if (!pid) {
+			tests[i].fn();
+			exit(0);
+		}
+		waitpid(pid, &status, 0);
+		ksft_test_result(WIFEXITED(status) && !WEXITSTATUS(status),
+				 "%s\n", tests[i].name);
+	}
+	ksft_finished();
+}
