@@ -14,7 +14,7 @@ export KSRC
 KMAKE = $(MAKE) -s -C $(T) O=$(O)
 KHDR = -isystem $(O)/usr/include
 
-.PHONY: all help deps tree sync config kernel headers selftests check demo \
+.PHONY: all help deps tree sync config kernel headers selftests check demo bench \
 	refresh patches patches-check clean distclean
 
 all: kernel selftests
@@ -22,6 +22,7 @@ all: kernel selftests
 help:
 	@echo "make demo           boot the patched kernel and show vcpuboost at work"
 	@echo "make check          build everything, boot, run every test suite"
+	@echo "make bench          the latency benchmark: build/bench/results.{json,md}, plots"
 	@echo "make deps           install the Debian packages needed (root or sudo)"
 	@echo "make kernel         prepare build/linux and build build/bzImage"
 	@echo "make selftests      build the kselftests into build/kselftest"
@@ -55,12 +56,16 @@ kernel: tree $(O)/.config
 headers: kernel
 	@$(KMAKE) headers
 
+KVM_TESTS := $(addprefix $(KST)/kvm/x86_64/,vcpu_boost_test vcpu_boost_latency vcpu_boost_exits)
+
 selftests: headers
 	@echo "  BUILD   kselftests"
-	@mkdir -p $(KST)/cgroup
+	@mkdir -p $(KST)/cgroup $(KST)/kvm
 	@$(MAKE) -s -C $(T)/tools/testing/selftests/cgroup OUTPUT=$(KST)/cgroup \
 		KHDR_INCLUDES="$(KHDR)" $(KST)/cgroup/test_vcpuboost \
-		$(KST)/cgroup/test_vcpuboost_engine
+		$(KST)/cgroup/test_vcpuboost_engine $(KST)/cgroup/vcpuboost_bench
+	@$(MAKE) -s -C $(T)/tools/testing/selftests/kvm OUTPUT=$(KST)/kvm \
+		KHDR_INCLUDES="$(KHDR)" $(KVM_TESTS)
 
 check: kernel selftests
 	@rm -rf $(B)/check
@@ -68,10 +73,18 @@ check: kernel selftests
 	@harness/run-qemu.sh harness/guest/run-tests.sh $(B)/check 3000 || true
 	@harness/report.py $(B)/check
 
-demo: kernel
+bench: kernel selftests
+	@rm -rf $(B)/bench
+	@echo "  BOOT    running the benchmark under QEMU (about 30 minutes)"
+	@VB_GUEST_ENV="BENCH_MODE=full" harness/run-qemu.sh harness/guest/bench.sh $(B)/bench 5400
+	@harness/bench_report.py $(B)/bench
+	@echo "  RESULTS build/bench/results.json build/bench/results.md build/bench/*.png"
+
+demo: kernel selftests
 	@rm -rf $(B)/demo
-	@harness/run-qemu.sh harness/guest/demo.sh $(B)/demo 600
+	@VB_GUEST_ENV="BENCH_MODE=demo" harness/run-qemu.sh harness/guest/demo.sh $(B)/demo 1200
 	@cat $(B)/demo/payload.log
+	@harness/bench_report.py $(B)/demo --demo
 
 refresh: deps
 	@harness/tree.sh refresh

@@ -31,6 +31,8 @@ IGNORE = [
     r"Speculative Return Stack Overflow: WARNING",
     r"kvm_intel: VMX not supported",
 ]
+# Every suite harness/guest/run-tests.sh runs; a missing one fails the run.
+EXPECTED_SUITES = ["cgroup_vcpuboost", "cgroup_vcpuboost_engine", "kvm_vcpu_boost"]
 TS = re.compile(r"^\[\s*[0-9.]+\]\s?")
 RESULT = re.compile(r"^(not ok|ok)\s+(\d+)\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(.*))?$")
 
@@ -101,11 +103,15 @@ def main():
             print("FAIL  %s%s" % (name, "  # " + why if why else ""))
 
     rc_path = os.path.join(out, "payload.rc")
-    finished = os.path.exists(rc_path)
-    report(finished, False, "harness: the guest ran its job to the end",
-           "" if finished else "no payload.rc: the guest crashed or timed out")
+    rc = open(rc_path).read().strip() if os.path.exists(rc_path) else None
+    report(rc == "0", False, "harness: the guest ran its job to the end",
+           "no payload.rc: the guest crashed or timed out" if rc is None else
+           "" if rc == "0" else "the job exited with %s (see payload.log)" % rc)
 
     tapdir = os.path.join(out, "tap")
+    for suite in EXPECTED_SUITES:
+        if not os.path.exists(os.path.join(tapdir, suite + ".tap")):
+            report(False, False, "%s: suite ran" % suite, "no TAP output")
     for fn in sorted(os.listdir(tapdir)) if os.path.isdir(tapdir) else []:
         if not fn.endswith(".tap"):
             continue
@@ -133,6 +139,15 @@ def main():
             report(ok, skip, "kunit %s: %s" % (name, case), directive)
         if s["plan"] is None or len(s["cases"]) < s["plan"]:
             report(False, False, "kunit %s: ran every case" % name)
+
+    if os.path.exists(os.path.join(out, "bench", "runs.jsonl")):
+        import subprocess
+        here = os.path.dirname(os.path.abspath(__file__))
+        r = subprocess.run([sys.executable, os.path.join(here, "bench_report.py"), out, "--smoke"],
+                           capture_output=True, text=True)
+        report(r.returncode == 0, False, "bench smoke: every scenario ran and produced results",
+               (r.stdout + r.stderr).strip().splitlines()[-1:] and
+               (r.stdout + r.stderr).strip().splitlines()[-1] if r.returncode else "")
 
     bad = re.compile("|".join(BAD))
     ignore = re.compile("|".join(IGNORE))

@@ -18,7 +18,7 @@ rm -f "$out"/payload.rc "$out"/payload.log "$out"/dmesg.txt "$out"/console.log
 timeout --signal=KILL $((limit + 120)) \
 qemu-system-x86_64 -accel tcg,thread=single -cpu EPYC,+svm -m 3G -smp 2 \
 	-kernel "$B/bzImage" -nographic -no-reboot -nodefaults -serial stdio \
-	-append "console=ttyS0 panic=-1 loglevel=4 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$REPO/harness/guest/init.sh vb_payload=$payload vb_repo=$REPO vb_build=$B vb_timeout=$limit" \
+	-append "console=ttyS0 panic=-1 loglevel=4 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$REPO/harness/guest/init.sh vb_payload=$payload vb_repo=$REPO vb_build=$B vb_timeout=$limit ${VB_GUEST_ENV:-}" \
 	-fsdev local,id=root,path=/,security_model=none,readonly=on \
 	-device virtio-9p-pci,fsdev=root,mount_tag=rootfs \
 	-fsdev local,id=out,path="$out",security_model=none \

@@ -48,7 +48,7 @@ taskset -pc 1 $$ >/dev/null
 sleep 0.5
 
 # A sleep that forks nothing.
-mkfifo /tmp/never; exec 9<>/tmp/never
+mkfifo $TMPDIR/never; exec 9<>$TMPDIR/never
 nap() { read -r -t "$1" -u 9 _; }
 
 share() {	# CPU share of the vCPU over 3 s into $REPLY, reporting $1 every 10ms
@@ -86,3 +86,7 @@ say "vm1/vcpuboost.events"
 cat $CG/vm1/vcpuboost.events
 kill $vcpu $hog
 wait 2>/dev/null
+
+say "a KVM guest's timer latency beside a CFS hog: no boost, vcpuboost, static SCHED_FIFO"
+echo "(a guest arms its LAPIC timer every 1 ms and records how late each interrupt is handled)"
+BENCH_MODE=demo bash "$VB_REPO/harness/guest/bench.sh"

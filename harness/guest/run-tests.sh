@@ -15,3 +15,9 @@ run() {	# run NAME TIMEOUT CMD...: one suite
 
 run cgroup_vcpuboost 1200 "$B/kselftest/cgroup/test_vcpuboost"
 run cgroup_vcpuboost_engine 1500 "$B/kselftest/cgroup/test_vcpuboost_engine"
+run kvm_vcpu_boost 1500 "$B/kselftest/kvm/x86_64/vcpu_boost_test"
+
+# The benchmark, in seconds: keeps it working, measures nothing.
+echo "=== bench smoke"
+BENCH_MODE=smoke timeout --signal=KILL 900 bash "$VB_REPO/harness/guest/bench.sh"
+echo "=== bench smoke: exit $?"

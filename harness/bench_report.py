@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""Aggregate a benchmark run (harness/guest/bench.sh and friends).
+
+    bench_report.py OUTDIR [--smoke]
+
+Reads OUTDIR/bench/runs.jsonl (one line per latency run), and if present
+OUTDIR/bench/exits.jsonl and OUTDIR/bench/scale.json; writes
+OUTDIR/results.json, OUTDIR/results.md and, with gnuplot, the plots
+OUTDIR/latency-idle.png, OUTDIR/latency-busy.png and OUTDIR/hog.png.
+Medians over the repetitions, with their spread (min, max). The goals are
+reported, never asserted: timings under emulation are inflated, and only
+ratios within one run mean something. With --smoke, exits non-zero only if
+the results are malformed (a run missing or without samples).
+"""
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+SCENARIOS = ["idle_host", "no_boost", "vcpuboost", "vcpuboost_budget", "static_fifo"]
+METRICS = [("lat_p50_us", "p50"), ("lat_p99_us", "p99"), ("lat_p999_us", "p999"),
+           ("lat_max_us", "max"), ("hog_ops_per_s", "hog_ops_per_s"),
+           ("host_p99_us", "host_p99_us"), ("host_max_us", "host_max_us")]
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return round(statistics.median(values), 2) if values else None
+
+
+def spread(values):
+    values = [v for v in values if v is not None]
+    return [min(values), max(values)] if values else None
+
+
+def aggregate(runs):
+    groups = {}
+    for r in runs:
+        groups.setdefault("%s/%s" % (r["scenario"], r["workload"]), []).append(r)
+    out = {}
+    for key, rs in groups.items():
+        s = {"workload": rs[0]["workload"], "runs": len(rs)}
+        for name, src in METRICS:
+            s[name] = med([r.get(src) for r in rs])
+            s.setdefault("spread", {})[name] = spread([r.get(src) for r in rs])
+        s["samples"] = int(sum(r["samples"] or 0 for r in rs))
+        stat = {}
+        for r in rs:
+            for k, v in r.get("stat", {}).items():
+                stat[k] = stat.get(k, 0) + v
+        s["stat"] = stat
+        out[key] = s
+    for key, s in out.items():
+        base = out.get("no_boost/" + s["workload"])
+        if base and base.get("hog_ops_per_s") and s.get("hog_ops_per_s") is not None:
+            s["hog_ratio"] = round(s["hog_ops_per_s"] / base["hog_ops_per_s"], 3)
+        else:
+            s["hog_ratio"] = None
+    return out
+
+
+def ratio(a, b):
+    return round(a / b, 2) if a is not None and b not in (None, 0) else None
+
+
+def goals(sc):
+    """The issue's goals, each with the measured value and whether it holds."""
+    g = []
+
+    def get(k, m):
+        return sc.get(k, {}).get(m)
+
+    def add(name, value, ok):
+        g.append({"goal": name, "value": value, "met": ok})
+
+    nb, vb, fifo = (get("no_boost/busy", "lat_p99_us"), get("vcpuboost/busy", "lat_p99_us"),
+                    get("static_fifo/busy", "lat_p99_us"))
+    idle_host = get("idle_host/busy", "lat_p99_us")
+    r = ratio(nb, vb)
+    add("busy: vcpuboost p99 at least 10x lower than no_boost", r, r is not None and r >= 10)
+    r = ratio(vb, fifo)
+    add("busy: vcpuboost p99 within 2x of static_fifo", r, r is not None and r <= 2)
+    r = ratio(vb, idle_host)
+    add("busy: vcpuboost p99 within 2x of idle_host", r, r is not None and r <= 2)
+    a, b = get("vcpuboost/busy", "lat_max_us"), get("static_fifo/busy", "lat_max_us")
+    add("busy: vcpuboost max lower than static_fifo's", ratio(a, b),
+        a is not None and b is not None and a < b)
+    r = ratio(get("vcpuboost/idle", "lat_p99_us"), get("static_fifo/idle", "lat_p99_us"))
+    add("idle: vcpuboost p99 within 2x of static_fifo", r, r is not None and r <= 2)
+    for wl in ("idle", "busy"):
+        h = get("vcpuboost/" + wl, "hog_ratio")
+        add("%s: hog_ratio under vcpuboost at least 0.9" % wl, h, h is not None and h >= 0.9)
+    h = get("vcpuboost_budget/busy", "hog_ratio")
+    add("busy: hog_ratio under vcpuboost_budget at least 0.75", h, h is not None and h >= 0.75)
+    h = get("static_fifo/busy", "hog_ratio")
+    add("busy: static_fifo starves the hog (hog_ratio <= 0.2)", h, h is not None and h <= 0.2)
+    return g
+
+
+def env():
+    def sh(cmd):
+        try:
+            return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return None
+    return {
+        "host_kernel": platform.release(),
+        "host_cpu": sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip(),
+        "qemu": sh("qemu-system-x86_64 --version | head -1"),
+        "emulation": "QEMU TCG, -accel tcg,thread=single -cpu EPYC,+svm -smp 2; KVM nested inside",
+        "timer_interval_us": 1000,
+        "note": "absolute times are inflated by emulation; compare ratios within one run",
+    }
+
+
+def table(sc):
+    cols = ["scenario", "p50 us", "p99 us", "p99.9 us", "max us", "samples",
+            "hog ops/s", "hog_ratio", "host p99 us", "host max us", "grants"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for wl in ("idle", "busy"):
+        for name in SCENARIOS:
+            s = sc.get("%s/%s" % (name, wl))
+            if not s:
+                continue
+            row = ["%s/%s" % (name, wl), s["lat_p50_us"], s["lat_p99_us"], s["lat_p999_us"],
+                   s["lat_max_us"], s["samples"], s["hog_ops_per_s"], s["hog_ratio"],
+                   s["host_p99_us"], s["host_max_us"], s["stat"].get("grants")]
+            lines.append("| " + " | ".join("-" if v is None else str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def plots(out, runs, sc):
+    if subprocess.run("command -v gnuplot", shell=True, capture_output=True).returncode:
+        return []
+    made = []
+    for wl in ("idle", "busy"):
+        series = []
+        for name in SCENARIOS:
+            vals = []
+            for r in runs:
+                if r["scenario"] == name and r["workload"] == wl:
+                    p = os.path.join(out, "bench", "samples",
+                                     "%s-%s-%d.txt" % (name, wl, r["rep"]))
+                    if os.path.exists(p):
+                        vals += [max(float(x), 0.1) for x in open(p) if x.strip()]
+            if not vals:
+                continue
+            vals.sort()
+            dat = os.path.join(out, "bench", "cdf-%s-%s.dat" % (name, wl))
+            with open(dat, "w") as f:
+                n = len(vals)
+                for i, v in enumerate(vals):
+                    f.write("%g %g\n" % (v, (i + 1) / n))
+            series.append("'%s' using 1:2 with lines lw 2 title '%s'" % (dat, name))
+        if series:
+            png = os.path.join(out, "latency-%s.png" % wl)
+            script = ("set terminal png size 900,560; set output '%s';"
+                      "set logscale x; set xlabel 'guest timer latency (us, log)';"
+                      "set ylabel 'fraction of samples'; set key bottom right;"
+                      "set title 'Guest timer latency CDF, %s guest, CFS hog on the vCPU''s CPU';"
+                      "plot %s" % (png, wl, ", ".join(series)))
+            subprocess.run(["gnuplot", "-e", script], check=False)
+            made.append(png)
+    dat = os.path.join(out, "bench", "hog.dat")
+    rows = []
+    for name in SCENARIOS:
+        vals = [sc.get("%s/%s" % (name, wl), {}).get("hog_ops_per_s") for wl in ("idle", "busy")]
+        if name != "idle_host" and any(v is not None for v in vals):
+            rows.append("%s %s %s" % (name, *["0" if v is None else v for v in vals]))
+    if rows:
+        with open(dat, "w") as f:
+            f.write("\n".join(rows) + "\n")
+        png = os.path.join(out, "hog.png")
+        script = ("set terminal png size 900,500; set output '%s'; set style data histograms;"
+                  "set style fill solid 0.8; set ylabel 'hog bogo ops/s'; set yrange [0:*];"
+                  "set title 'CFS hog throughput beside the vCPU';"
+                  "plot '%s' using 2:xtic(1) title 'idle guest', '' using 3 title 'busy guest'"
+                  % (png, dat))
+        subprocess.run(["gnuplot", "-e", script], check=False)
+        made.append(png)
+    return made
+
+
+def glance(out, sc, made):
+    """What make demo prints: latency and the hog's share, side by side."""
+    print()
+    print("%-12s %-6s %9s %9s %9s %9s   %s" % ("scenario", "guest", "p50 us", "p99 us",
+                                             "p99.9 us", "max us", "hog throughput"))
+    for wl in ("busy", "idle"):
+        for name in ("no_boost", "vcpuboost", "static_fifo"):
+            s = sc.get("%s/%s" % (name, wl))
+            if not s:
+                continue
+            h = s.get("hog_ratio")
+            print("%-12s %-6s %9s %9s %9s %9s   %s" % (
+                name, wl, s["lat_p50_us"], s["lat_p99_us"], s["lat_p999_us"], s["lat_max_us"],
+                "-" if h is None else "%d%% of no_boost" % round(100 * h)))
+    s = sc.get("vcpuboost/busy", {}).get("stat")
+    if s:
+        print()
+        print("vcpuboost.stat of the VM during vcpuboost/busy (deltas):")
+        for k, v in s.items():
+            print("  %-16s %s" % (k, v))
+    print()
+    print("Times are inflated by software emulation: compare the rows, not the numbers.")
+    print("Results: %s; plots: %s" % (os.path.join(out, "results.json"),
+                                      ", ".join(made) if made else "none (no gnuplot)"))
+
+
+def main():
+    out = sys.argv[1]
+    smoke = "--smoke" in sys.argv
+    demo = "--demo" in sys.argv
+    path = os.path.join(out, "bench", "runs.jsonl")
+    runs = [json.loads(l) for l in open(path) if l.strip()] if os.path.exists(path) else []
+    sc = aggregate(runs)
+    res = {"scenarios": sc, "env": env()}
+    res["env"]["repetitions"] = max([r["rep"] for r in runs], default=0)
+    res["goals"] = goals(sc)
+    extra = os.path.join(out, "bench", "exits.json")
+    if os.path.exists(extra):
+        res["overhead"] = json.load(open(extra))
+    extra = os.path.join(out, "bench", "engine.json")
+    if os.path.exists(extra):
+        res["engine"] = json.load(open(extra))
+    extra = os.path.join(out, "bench", "scale.json")
+    if os.path.exists(extra):
+        res["scale"] = json.load(open(extra))
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(res, f, indent=2)
+    made = plots(out, runs, sc)
+    md = ["# vcpuboost latency benchmark", "", table(sc), "", "## Goals", ""]
+    for g in res["goals"]:
+        md.append("- %s: %s (%s)" % (g["goal"], g["value"], "met" if g["met"] else "missed"))
+    if "overhead" in res:
+        md += ["", "## VM-exit rate", "", "```", json.dumps(res["overhead"], indent=2), "```"]
+    if "engine" in res:
+        md += ["", "## Engine (test reporter)", "", "```", json.dumps(res["engine"], indent=2), "```"]
+    if "scale" in res:
+        md += ["", "## Scale", "", "```", json.dumps(res["scale"], indent=2), "```"]
+    md += ["", "Plots: " + ", ".join(os.path.basename(p) for p in made) if made else ""]
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    if demo:
+        glance(out, sc, made)
+        return
+    print(table(sc))
+    for g in res["goals"]:
+        print("goal %-60s %-8s %s" % (g["goal"], g["value"], "met" if g["met"] else "MISSED"))
+    if smoke:
+        bad = [k for k, s in sc.items() if not s["samples"] or s["lat_p99_us"] is None]
+        if not sc or bad:
+            print("benchmark smoke: malformed results: %s" % (bad or "no runs"))
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,242 @@
+#!/bin/bash
+# The latency benchmark, run inside the guest (make bench, make demo, and a
+# smoke version in make check). A KVM guest arms its LAPIC timer every 1 ms
+# and measures how late each interrupt is handled, while a CFS hog shares
+# its vCPU thread's CPU and cyclictest measures the host's own latency on
+# that CPU, under each scenario:
+#
+#   idle_host         no hog: the best this machine does
+#   no_boost          hog; vcpuboost.prio.max 0 for the VM
+#   vcpuboost         hog; the defaults, boosts from the timer trigger
+#   vcpuboost_budget  hog; a busy guest that asks for a boost all the time,
+#                     budget 20% of a CPU
+#   static_fifo       hog; the vCPU thread SCHED_FIFO 1 (chrt), no vcpuboost
+#
+# BENCH_MODE: full (5000 samples, 3 runs each), smoke (a few hundred, once),
+# demo (2000 samples, once, three scenarios). Writes $VB_OUT/bench/runs.jsonl
+# and one file of samples per run.
+set -u
+B=$VB_BUILD
+KST=$B/kselftest/kvm/x86_64
+CG=/sys/fs/cgroup
+OUT=$VB_OUT/bench
+CPU=0
+mkdir -p "$OUT/samples"
+: >"$OUT/runs.jsonl"
+
+mode=${BENCH_MODE:-full}
+workloads="idle busy"
+case $mode in
+full)	samples=5000 reps=3 scenarios="idle_host no_boost vcpuboost vcpuboost_budget static_fifo" ;;
+smoke)	samples=100 reps=1 scenarios="no_boost vcpuboost" workloads=busy ;;
+demo)	samples=2000 reps=1 scenarios="no_boost vcpuboost static_fifo" ;;
+*)	echo "unknown BENCH_MODE $mode"; exit 2 ;;
+esac
+samples=${BENCH_SAMPLES:-$samples}
+reps=${BENCH_REPS:-$reps}
+
+echo "+vcpuboost" >$CG/cgroup.subtree_control
+mkfifo $TMPDIR/bench.never 2>/dev/null; exec 9<>$TMPDIR/bench.never
+nap() { read -r -t "$1" -u 9 _; }
+
+stat_json() {	# vcpuboost.stat of $1 as JSON
+	local k v sep="" out="{"
+	while read -r k v; do
+		out+="$sep\"$k\": $v"
+		sep=", "
+	done <"$1/vcpuboost.stat"
+	echo "$out}"
+}
+
+# One measurement: scenario $1, workload $2, repetition $3.
+run() {
+	local sc=$1 wl=$2 rep=$3 vm=$CG/bench_vm tag="$1-$2-$3"
+	local hog="" hogpid="" cyc="" req="" chrt="" line st0 st1
+
+	mkdir $vm
+	mkdir $vm/vcpu0
+	echo threaded >$vm/vcpu0/cgroup.type
+	echo "+vcpuboost" >$vm/cgroup.subtree_control
+	case $sc in
+	no_boost|static_fifo)
+		echo 0 >$vm/vcpuboost.prio.max ;;
+	vcpuboost_budget)
+		echo "20000 100000" >$vm/vcpuboost.max
+		req="-r 99" ;;
+	esac
+	[ $sc = static_fifo ] && chrt="chrt -f 1"
+
+	if [ $sc != idle_host ]; then
+		# A steady hog (one method, not stress-ng's changing mix), run
+		# until told to stop; it reports its throughput when it stops.
+		stress-ng --cpu 1 --cpu-method int64 --taskset $CPU -t 3600 \
+			--metrics-brief --yaml "$OUT/hog-$tag.yaml" >/dev/null 2>&1 &
+		hog=$!
+		# It takes seconds to start under emulation: wait for its worker.
+		until hogpid=$(pgrep -n -f stress-ng-cpu); do nap 0.2; done
+		hogpid="-H $hogpid"
+	fi
+	# The host's own latency, as a normal task: rt-tests' cyclictest runs
+	# SCHED_FIFO unless told otherwise.
+	cyclictest -q -t 1 -a $CPU --policy=other -p 0 -i 1000 -h 100000 \
+		--histfile="$OUT/host-$tag.hist" >/dev/null 2>&1 &
+	cyc=$!
+	nap 0.5
+	st0=$(stat_json $vm)
+
+	line=$(timeout $((samples / 2 + 300)) bash -c "echo \$\$ >$vm/cgroup.procs; exec $chrt $KST/vcpu_boost_latency \
+		-w $wl -i 1000 -n $samples -C $CPU -c $vm/vcpu0 $req $hogpid -o $OUT/samples/$tag.txt" 2>&1 | grep '^samples' | tail -1)
+
+	st1=$(stat_json $vm)
+	kill -INT $cyc 2>/dev/null
+	[ -n "$hog" ] && kill -INT $hog 2>/dev/null
+	wait $cyc $hog 2>/dev/null
+	python3 - "$sc" "$wl" "$rep" "$line" "$OUT" "$tag" "$st0" "$st1" >>"$OUT/runs.jsonl" <<'PY'
+import json, re, sys, os
+sc, wl, rep, line, out, tag, st0, st1 = sys.argv[1:]
+m = dict(re.findall(r"(\w+) ([\d.]+)", line))
+r = {"scenario": sc, "workload": wl, "rep": int(rep), "raw": line}
+for k in ("samples", "p50", "p99", "p999", "max", "window_s", "hog_cpu_s"):
+    r[k] = float(m[k]) if k in m else None
+hog = os.path.join(out, "hog-%s.yaml" % tag)
+r["hog_ops_per_s"] = None
+if os.path.exists(hog):
+    t = open(hog).read()
+    per_cpu_s = re.search(r"bogo-ops-per-second-usr-sys-time:\s*([\d.]+)", t)
+    real = re.search(r"bogo-ops-per-second-real-time:\s*([\d.]+)", t)
+    # The hog's throughput while the guest sampled: its rate per CPU
+    # second times the CPU it got in that window (setup excluded).
+    if per_cpu_s and r.get("window_s") and r.get("hog_cpu_s") is not None:
+        r["hog_ops_per_s"] = round(float(per_cpu_s.group(1)) * r["hog_cpu_s"] / r["window_s"], 2)
+        r["hog_cpu_share"] = round(r["hog_cpu_s"] / r["window_s"], 3)
+    elif real:
+        r["hog_ops_per_s"] = float(real.group(1))
+hist, total = {}, 0
+hp = os.path.join(out, "host-%s.hist" % tag)
+if os.path.exists(hp):
+    for l in open(hp):
+        p = l.split()
+        if len(p) == 2 and p[0].isdigit():
+            hist[int(p[0])] = int(p[1]); total += int(p[1])
+        mx = re.match(r"# Max Latencies:\s+(\d+)", l)
+        if mx:
+            r["host_max_us"] = int(mx.group(1))
+    acc = 0
+    for us in sorted(hist):
+        acc += hist[us]
+        if acc >= total * 0.99:
+            r["host_p99_us"] = us
+            break
+r.setdefault("host_p99_us", None); r.setdefault("host_max_us", None)
+a, b = json.loads(st0), json.loads(st1)
+r["stat"] = {k: b[k] - a.get(k, 0) for k in b if k != "nr_boosted"}
+print(json.dumps(r))
+PY
+	echo "$tag: $line"
+	rmdir $vm/vcpu0 $vm 2>/dev/null
+}
+
+# The VM-exit rate with KVM_CAP_VCPU_BOOST off, on, and on with the guest's
+# request toggled at every exit (a report each time), in a vcpuboost cgroup.
+exits() {
+	local vm=$CG/bench_exits secs=$1 rounds=$2
+	mkdir $vm $vm/vcpu0
+	echo threaded >$vm/vcpu0/cgroup.type
+	echo "+vcpuboost" >$vm/cgroup.subtree_control
+	bash -c "echo \$\$ >$vm/cgroup.procs; echo \$\$ >$vm/vcpu0/cgroup.threads; \
+		exec taskset -c $CPU $KST/vcpu_boost_exits $secs $rounds" >"$OUT/exits.txt" 2>&1
+	cat "$OUT/exits.txt"
+	python3 - "$OUT/exits.txt" "$(stat_json $vm)" >"$OUT/exits.json" <<'PY'
+import json, re, sys
+rates = {}
+for l in open(sys.argv[1]):
+    m = re.match(r"(\w+) exits_per_s (\d+) min (\d+) max (\d+)", l)
+    if m:
+        rates[m.group(1)] = {"exits_per_s": int(m.group(2)), "min": int(m.group(3)), "max": int(m.group(4))}
+r = {"rates": rates, "stat": json.loads(sys.argv[2])}
+if "off" in rates and "on" in rates and "toggle" in rates:
+    off, on, tog = (rates[k]["exits_per_s"] for k in ("off", "on", "toggle"))
+    r["on_vs_off"] = round(on / off, 4)
+    r["toggle_vs_off"] = round(tog / off, 4)
+    r["on_cost_percent"] = round(100 * (1 - on / off), 2)
+    # A toggling exit makes one report: its extra time, in VM-exits.
+    r["report_cost_in_exits"] = round(on / tog - 1, 3)
+print(json.dumps(r, indent=2))
+PY
+	rmdir $vm/vcpu0 $vm
+}
+
+# Eight VMs of four vCPUs, each in its own cgroup with a 5% budget, all
+# toggling their requests on the two CPUs: each budget must hold.
+scale() {
+	local secs=$1 nvm=$2 nvcpu=$3 i j pids="" t0 t1
+	for i in $(seq 1 $nvm); do
+		mkdir $CG/bench_scale$i
+		for j in $(seq 0 $((nvcpu - 1))); do
+			mkdir $CG/bench_scale$i/vcpu$j
+			echo threaded >$CG/bench_scale$i/vcpu$j/cgroup.type
+		done
+		echo "+vcpuboost" >$CG/bench_scale$i/cgroup.subtree_control
+		echo "5000 100000" >$CG/bench_scale$i/vcpuboost.max
+	done
+	t0=$(date +%s.%N)
+	for i in $(seq 1 $nvm); do
+		bash -c "echo \$\$ >$CG/bench_scale$i/cgroup.procs; \
+			exec $KST/vcpu_boost_exits scale $nvcpu $secs $CG/bench_scale$i" \
+			>"$OUT/scale$i.txt" 2>&1 &
+		pids="$pids $!"
+	done
+	wait $pids
+	t1=$(date +%s.%N)
+	for i in $(seq 1 $nvm); do
+		echo "{\"vm\": $i, \"exits\": $(awk '/^exits/ {print $2}' "$OUT/scale$i.txt" | head -1 | grep . || echo null), \"stat\": $(stat_json $CG/bench_scale$i)}"
+		rmdir $CG/bench_scale$i/vcpu[0-9] $CG/bench_scale$i
+	done >"$OUT/scale.jsonl"
+	python3 - "$OUT/scale.jsonl" "$t0" "$t1" "$(nproc)" "$nvcpu" >"$OUT/scale.json" <<'PY'
+import json, sys
+vms = [json.loads(l) for l in open(sys.argv[1])]
+elapsed = float(sys.argv[3]) - float(sys.argv[2])
+ncpu = int(sys.argv[4])
+periods = elapsed / 0.1 + 2
+allowed = periods * (5000 + 1000 * ncpu)
+for v in vms:
+    v["boosted_usec"] = v["stat"]["boosted_usec"]
+    v["budget_holds"] = v["boosted_usec"] <= allowed
+reports = sum(v["stat"]["reports_guest"] for v in vms)
+print(json.dumps({"vms": len(vms), "vcpus_per_vm": int(sys.argv[5]), "elapsed_s": round(elapsed, 2),
+                  "budget": "5000 100000", "allowed_usec_per_vm": round(allowed),
+                  "all_budgets_hold": all(v["budget_holds"] for v in vms),
+                  "reports": reports, "reports_per_s": round(reports / elapsed),
+                  "per_vm": vms}, indent=2))
+PY
+	cat "$OUT/scale.json" | head -12
+}
+
+# The engine alone, through the test reporter: report-to-running latency
+# beside a hog, and the cost of a report (controller off, denied, granted).
+engine() {
+	$B/kselftest/cgroup/vcpuboost_bench "$1" "$2" >"$OUT/engine.txt" 2>&1
+	cat "$OUT/engine.txt"
+	python3 -c '
+import json, sys
+r = {}
+for l in open(sys.argv[1]):
+    p = l.split()
+    if len(p) == 2:
+        r[p[0]] = float(p[1])
+print(json.dumps(r, indent=2))' "$OUT/engine.txt" >"$OUT/engine.json"
+}
+
+for rep in $(seq 1 "$reps"); do
+	for sc in $scenarios; do
+		for wl in $workloads; do
+			[ $sc = vcpuboost_budget ] && [ $wl = idle ] && continue
+			run $sc $wl $rep
+		done
+	done
+done
+
+case $mode in
+full)	exits 2 5; scale 10 8 4; engine 200 20000 ;;
+smoke)	exits 0.3 1; scale 1 2 2; engine 10 200 ;;
+esac
