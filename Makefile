@@ -15,7 +15,7 @@ KMAKE = $(MAKE) -s -C $(T) O=$(O)
 KHDR = -isystem $(O)/usr/include
 
 .PHONY: all help deps tree sync config kernel headers selftests check demo bench \
-	refresh patches patches-check clean distclean
+	refresh patches patches-check checkpatch clean distclean
 
 all: kernel selftests
 
@@ -30,6 +30,7 @@ help:
 	@echo "make refresh        turn commits made in build/linux back into patches/"
 	@echo "make patches        export the series to build/patches (git format-patch)"
 	@echo "make patches-check  git am the series onto base, build at every patch"
+	@echo "make checkpatch     scripts/checkpatch.pl --strict on every patch of the series"
 	@echo "make clean          remove build outputs, keep the unpacked tree"
 	@echo "Variables: KSRC=<6.12 tree or tarball>  JOBS=<n>"
 
@@ -94,6 +95,9 @@ patches: deps
 
 patches-check: deps
 	@harness/tree.sh am-check
+
+checkpatch: deps
+	@harness/tree.sh checkpatch
 
 clean:
 	rm -rf $(O) $(KST) $(B)/bzImage $(B)/check $(B)/demo $(B)/patches $(B)/am-obj

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(
 	linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
-	dwarves cpio kmod rsync git python3
+	dwarves cpio kmod rsync git python3 python3-ply python3-git
 	qemu-system-x86 busybox-static
 	stress-ng rt-tests cgroup-tools libcgroup-dev gnuplot-nox
 )

@@ -258,11 +258,34 @@ cmd_am_check() {
 	echo "  AM-CHECK $n patches apply with git am${NO_BUILD:+ (not built)}${NO_BUILD:- and build at every patch}"
 }
 
+# checkpatch --strict on every patch of the exported series. New files draw
+# "does MAINTAINERS need updating?" until the last patch adds the entry, as
+# in any series that adds its MAINTAINERS entry at the end: that one is not
+# counted; anything else fails.
+cmd_checkpatch() {
+	cmd_export
+	local p bad=0 log
+	for p in "$B"/patches/0*.patch; do
+		case $p in *0000-cover-letter.patch) continue ;; esac
+		# spdxcheck.py wants Debian's python3-ply and python3-git.
+		log=$(PATH=/usr/bin:$PATH "$T"/scripts/checkpatch.pl --strict --no-summary --terse "$p" 2>&1 |
+			grep -v -e 'does MAINTAINERS need updating' || true)
+		if [ -n "$log" ]; then
+			echo "$log"
+			bad=$((bad + 1))
+		fi
+		echo "  CHECK   $(basename "$p")${log:+: see above}"
+	done
+	[ $bad -eq 0 ] || die "checkpatch --strict: $bad patches with problems"
+	echo "  CHECK   checkpatch --strict clean"
+}
+
 case ${1:-} in
 prepare) cmd_prepare ;;
+checkpatch) cmd_checkpatch ;;
 sync) cmd_sync ;;
 refresh) cmd_refresh ;;
 export) cmd_export ;;
 am-check) cmd_am_check ;;
-*) die "usage: tree.sh prepare|sync|refresh|export|am-check" ;;
+*) die "usage: tree.sh prepare|sync|refresh|export|am-check|checkpatch" ;;
 esac
