@@ -21,6 +21,7 @@
 
 #include "../kselftest.h"
 #include "cgroup_util.h"
+#include "vcpuboost_util.h"
 
 #define DEFAULT_TRIGGERS "guest 1\nirq 1\ntimer 1\nnmi 1\nunhalt 1\n"
 
@@ -42,32 +43,6 @@ static bool file_exists(const char *cg, const char *file)
 
 	snprintf(path, sizeof(path), "%s/%s", cg, file);
 	return access(path, F_OK) == 0;
-}
-
-/* Make cgroup @name below @parent, with vcpuboost enabled for it. */
-static char *vb_create(const char *parent, const char *name)
-{
-	char *cg = cg_name(parent, name);
-
-	if (!cg)
-		return NULL;
-	if (cg_read_strstr(parent, "cgroup.subtree_control", "vcpuboost") &&
-	    cg_write(parent, "cgroup.subtree_control", "+vcpuboost"))
-		goto fail;
-	if (cg_create(cg))
-		goto fail;
-	return cg;
-fail:
-	free(cg);
-	return NULL;
-}
-
-static void vb_destroy(char *cg)
-{
-	if (cg) {
-		cg_destroy(cg);
-		free(cg);
-	}
 }
 
 /*

@@ -29,6 +29,7 @@
 
 #include "../kselftest.h"
 #include "cgroup_util.h"
+#include "vcpuboost_util.h"
 
 #define REPORT_PATH	"/sys/kernel/debug/vcpuboost/report"
 #define TRACE_DIR	"/sys/kernel/tracing"
@@ -221,31 +222,6 @@ static void reap(pid_t pid)
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-	}
-}
-
-static char *vb_create(const char *parent, const char *name)
-{
-	char *cg = cg_name(parent, name);
-
-	if (!cg)
-		return NULL;
-	if (cg_read_strstr(parent, "cgroup.subtree_control", "vcpuboost") &&
-	    cg_write(parent, "cgroup.subtree_control", "+vcpuboost"))
-		goto fail;
-	if (cg_create(cg))
-		goto fail;
-	return cg;
-fail:
-	free(cg);
-	return NULL;
-}
-
-static void vb_destroy(char *cg)
-{
-	if (cg) {
-		cg_destroy(cg);
-		free(cg);
 	}
 }
 
