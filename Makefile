@@ -6,6 +6,8 @@ REPO := $(CURDIR)
 B := $(REPO)/build
 T := $(B)/linux
 O := $(B)/obj
+# The benchmark's kernel: the same tree without the test kernel's checkers.
+OB := $(B)/obj-bench
 KST := $(B)/kselftest
 JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 KSRC ?= /usr/src/linux-source-6.12.tar.xz
@@ -14,7 +16,7 @@ export KSRC
 KMAKE = $(MAKE) -s -C $(T) O=$(O)
 KHDR = -isystem $(O)/usr/include
 
-.PHONY: all help deps tree sync config kernel headers selftests check demo bench \
+.PHONY: all help deps tree sync config kernel bench-kernel headers selftests check demo bench \
 	refresh patches patches-check checkpatch clean distclean
 
 all: kernel selftests
@@ -24,7 +26,8 @@ help:
 	@echo "make check          build everything, boot, run every test suite"
 	@echo "make bench          the latency benchmark: build/bench/results.{json,md}, plots"
 	@echo "make deps           install the Debian packages needed (root or sudo)"
-	@echo "make kernel         prepare build/linux and build build/bzImage"
+	@echo "make kernel         prepare build/linux and build build/bzImage (the test kernel)"
+	@echo "make bench-kernel   build build/bzImage-bench (no lockdep; for bench and demo)"
 	@echo "make selftests      build the kselftests into build/kselftest"
 	@echo "make sync           apply patches/ and the new files to build/linux"
 	@echo "make refresh        turn commits made in build/linux back into patches/"
@@ -41,12 +44,16 @@ deps:
 tree sync: deps
 	@harness/tree.sh sync
 
-$(O)/.config: $(wildcard configs/*.config) $(wildcard patches/*.patch)
+$(O)/.config: $(filter-out configs/bench.config,$(wildcard configs/*.config)) $(wildcard patches/*.patch)
 	@echo "  CONFIG  $(O)/.config"
-	@harness/config.sh
+	@harness/config.sh test
+
+$(OB)/.config: $(filter-out configs/test.config,$(wildcard configs/*.config)) $(wildcard patches/*.patch)
+	@echo "  CONFIG  $(OB)/.config"
+	@harness/config.sh bench
 
 config: tree
-	@harness/config.sh
+	@harness/config.sh test
 
 kernel: tree $(O)/.config
 	@echo "  BUILD   bzImage (JOBS=$(JOBS))"
@@ -54,7 +61,16 @@ kernel: tree $(O)/.config
 	@cmp -s $(O)/arch/x86/boot/bzImage $(B)/bzImage || cp $(O)/arch/x86/boot/bzImage $(B)/bzImage
 	@echo "  KERNEL  build/bzImage"
 
-headers: kernel
+bench-kernel: tree $(OB)/.config
+	@echo "  BUILD   bzImage-bench (JOBS=$(JOBS))"
+	@$(MAKE) -s -C $(T) O=$(OB) -j$(JOBS) bzImage
+	@cmp -s $(OB)/arch/x86/boot/bzImage $(B)/bzImage-bench || \
+		cp $(OB)/arch/x86/boot/bzImage $(B)/bzImage-bench
+	@echo "  KERNEL  build/bzImage-bench"
+
+# The uAPI headers need no configured kernel: the selftests do not wait
+# for a build.
+headers: tree
 	@$(KMAKE) headers
 
 KVM_TESTS := $(addprefix $(KST)/kvm/x86_64/,vcpu_boost_test vcpu_boost_latency vcpu_boost_exits)
@@ -74,16 +90,18 @@ check: kernel selftests
 	@harness/run-qemu.sh harness/guest/run-tests.sh $(B)/check 3000 || true
 	@harness/report.py $(B)/check
 
-bench: kernel selftests
+bench: bench-kernel selftests
 	@rm -rf $(B)/bench
 	@echo "  BOOT    running the benchmark under QEMU (about 30 minutes)"
-	@VB_GUEST_ENV="BENCH_MODE=full" harness/run-qemu.sh harness/guest/bench.sh $(B)/bench 5400
+	@KERNEL=$(B)/bzImage-bench VB_GUEST_ENV="BENCH_MODE=full" \
+		harness/run-qemu.sh harness/guest/bench.sh $(B)/bench 5400
 	@harness/bench_report.py $(B)/bench
 	@echo "  RESULTS build/bench/results.json build/bench/results.md build/bench/*.png"
 
-demo: kernel selftests
+demo: bench-kernel selftests
 	@rm -rf $(B)/demo
-	@VB_GUEST_ENV="BENCH_MODE=demo" harness/run-qemu.sh harness/guest/demo.sh $(B)/demo 1200
+	@KERNEL=$(B)/bzImage-bench VB_GUEST_ENV="BENCH_MODE=demo" \
+		harness/run-qemu.sh harness/guest/demo.sh $(B)/demo 1200
 	@cat $(B)/demo/payload.log
 	@harness/bench_report.py $(B)/demo --demo
 
@@ -100,7 +118,7 @@ checkpatch: deps
 	@harness/tree.sh checkpatch
 
 clean:
-	rm -rf $(O) $(KST) $(B)/bzImage $(B)/check $(B)/demo $(B)/patches $(B)/am-obj
+	rm -rf $(O) $(OB) $(KST) $(B)/bzImage $(B)/bzImage-bench $(B)/check $(B)/demo $(B)/patches $(B)/am-obj
 
 distclean:
 	rm -rf $(B)

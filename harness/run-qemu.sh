@@ -1,15 +1,16 @@
 #!/bin/bash
-# Boot build/bzImage under QEMU with the host's root read-only over 9p and
-# run PAYLOAD (a bash script) as the guest's job; its output, its exit code
-# and the kernel log land in OUTDIR.
+# Boot build/bzImage (or $KERNEL) under QEMU with the host's root read-only
+# over 9p and run PAYLOAD (a bash script) as the guest's job; its output,
+# its exit code and the kernel log land in OUTDIR.
 #
-#   run-qemu.sh PAYLOAD OUTDIR [TIMEOUT_SECONDS]
+#   [KERNEL=IMAGE] run-qemu.sh PAYLOAD OUTDIR [TIMEOUT_SECONDS]
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 B=${BUILD_DIR:-$REPO/build}
 payload=$(realpath "$1")
 out=$(realpath -m "$2")
 limit=${3:-3000}
+kernel=${KERNEL:-$B/bzImage}
 mkdir -p "$out"
 rm -f "$out"/payload.rc "$out"/payload.log "$out"/dmesg.txt "$out"/console.log
 
@@ -17,7 +18,7 @@ rm -f "$out"/payload.rc "$out"/payload.log "$out"/dmesg.txt "$out"/console.log
 # machine's /dev/kvm cannot boot a stock kernel. +svm lets KVM run inside.
 timeout --signal=KILL $((limit + 120)) \
 qemu-system-x86_64 -accel tcg,thread=single -cpu EPYC,+svm -m 3G -smp 2 \
-	-kernel "$B/bzImage" -nographic -no-reboot -nodefaults -serial stdio \
+	-kernel "$kernel" -nographic -no-reboot -nodefaults -serial stdio \
 	-append "console=ttyS0 panic=-1 loglevel=4 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$REPO/harness/guest/init.sh vb_payload=$payload vb_repo=$REPO vb_build=$B vb_timeout=$limit ${VB_GUEST_ENV:-}" \
 	-fsdev local,id=root,path=/,security_model=none,readonly=on \
 	-device virtio-9p-pci,fsdev=root,mount_tag=rootfs \
