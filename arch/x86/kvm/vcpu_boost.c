@@ -215,14 +215,19 @@ void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu)
  * @vcpu: the vCPU
  * @trigger: what the event is
  *
- * Not reported if this CPU is running the vCPU's thread, which then has
- * nothing to wait for; nor if @trigger was reported and not yet handled.
+ * Not reported by the vCPU's own thread, which delivers the event on its
+ * way into the guest, nor if @trigger was reported and not yet handled.
+ * An interrupt handler that finds the vCPU's thread running on this CPU
+ * (its timer's hrtimer, usually) does report: the thread may be preempted
+ * before the guest has handled the event, by the very tick that comes
+ * next, and then waits behind whatever runs; boosted, it keeps the CPU
+ * until the guest's EOI retracts the boost.
  *
  * Context: Any, hardirq included.
  */
 void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger)
 {
-	if (vcpu == kvm_get_running_vcpu())
+	if (in_task() && vcpu == kvm_get_running_vcpu())
 		return;
 	if (test_and_set_bit(trigger, &vcpu->arch.boost.pending))
 		return;

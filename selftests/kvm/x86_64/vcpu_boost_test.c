@@ -345,8 +345,9 @@ static struct kvm_vm *create_vm(int nr, void *code[], struct kvm_vcpu *vcpus[],
 	if (cap)
 		vm_enable_cap(vm, KVM_CAP_VCPU_BOOST, 0);
 	/*
-	 * No halt-polling: a timer that fires while the vCPU's thread polls
-	 * on its CPU finds it running, and is rightly not reported.
+	 * No halt-polling: the tests want a halted vCPU to block, as an
+	 * idle vCPU of a busy host does, so that retraction on halt and the
+	 * wake-up paths are what they see.
 	 */
 	if (kvm_has_cap(KVM_CAP_HALT_POLL))
 		vm_enable_cap(vm, KVM_CAP_HALT_POLL, 0);
