@@ -72,7 +72,9 @@ cmd_prepare() {
 	[ ! -e "$T.tmp/.config" ] || die "$KSRC is configured (has .config): give a clean tree"
 	mv "$T.tmp" "$T"
 	g init -q -b pristine
-	g config user.name "vcpuboost"; g config user.email "vcpuboost@localhost"
+	# Commits made by hand in the tree sign off as the series does.
+	g config user.name "${VB_AUTHOR_NAME:-vcpuboost developers}"
+	g config user.email "${VB_AUTHOR_EMAIL:-vcpuboost@lists.example.org}"
 	g config gc.auto 0
 	commit_env
 	echo "  TREE    recording base"
