@@ -243,7 +243,9 @@ void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigge
  */
 void __kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger)
 {
-	if (test_and_clear_bit(trigger, &vcpu->arch.boost.pending))
+	/* Every VM-entry gets here: no atomic write when nothing is pending. */
+	if (test_bit(trigger, &vcpu->arch.boost.pending) &&
+	    test_and_clear_bit(trigger, &vcpu->arch.boost.pending))
 		kvm_vcpu_boost_report(vcpu, trigger, 0);
 }
 
