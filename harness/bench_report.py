@@ -156,8 +156,8 @@ def plots(out, runs, sc):
             series.append("'%s' using 1:2 with lines lw 2 title '%s'" % (dat, name))
         if series:
             png = os.path.join(out, "latency-%s.png" % wl)
-            script = ("set terminal png size 900,560; set output '%s';"
-                      "set logscale x; set xlabel 'guest timer latency (us, log)';"
+            script = ("set terminal png noenhanced size 900,560; set output '%s';"
+                      "set logscale x; set xrange [10:*]; set xlabel 'guest timer latency (us, log)';"
                       "set ylabel 'fraction of samples'; set key bottom right;"
                       "set title 'Guest timer latency CDF, %s guest, CFS hog on the vCPU''s CPU';"
                       "plot %s" % (png, wl, ", ".join(series)))
@@ -173,7 +173,7 @@ def plots(out, runs, sc):
         with open(dat, "w") as f:
             f.write("\n".join(rows) + "\n")
         png = os.path.join(out, "hog.png")
-        script = ("set terminal png size 900,500; set output '%s'; set style data histograms;"
+        script = ("set terminal png noenhanced size 900,500; set output '%s'; set style data histograms;"
                   "set style fill solid 0.8; set ylabel 'hog bogo ops/s'; set yrange [0:*];"
                   "set title 'CFS hog throughput beside the vCPU';"
                   "plot '%s' using 2:xtic(1) title 'idle guest', '' using 3 title 'busy guest'"
