@@ -257,7 +257,11 @@ cmd_am_check() {
 		fi
 	done
 	g worktree remove -f "$wt"
-	echo "  AM-CHECK $n patches apply with git am${NO_BUILD:+ (not built)}${NO_BUILD:- and build at every patch}"
+	if [ -n "${NO_BUILD:-}" ]; then
+		echo "  AM-CHECK $n patches apply with git am (not built)"
+	else
+		echo "  AM-CHECK $n patches apply with git am and build at every patch"
+	fi
 }
 
 # checkpatch --strict on every patch of the exported series. New files draw
