@@ -6,7 +6,10 @@
  *   latency: a busy task shares CPU 0 with a CFS hog; when the hog is
  *	running, the reporter on CPU 1 reports the task and measures how long
  *	until the task runs again: boosted, and with the report denied
- *	(vcpuboost.prio.max 0), as the baseline.
+ *	(vcpuboost.prio.max 0), as the baseline. The task notes when it
+ *	resumes and the reporter sleeps meanwhile: under QEMU's
+ *	single-threaded emulation a reporter spinning on CPU 1 would keep
+ *	CPU 0 from being emulated at all.
  *   cost: the time of a report (a write to the debugfs file) with the
  *	controller off (no cgroup has it: the static key is off), denied
  *	(the fast path), and granted then retracted.
@@ -32,9 +35,17 @@
 #include "cgroup_util.h"
 
 #define REPORT_PATH	"/sys/kernel/debug/vcpuboost/report"
-/* The busy task's last timestamp, shared with the reporter */
 #define LOAD(p)		__atomic_load_n(p, __ATOMIC_RELAXED)
 #define STORE(p, v)	__atomic_store_n(p, v, __ATOMIC_RELAXED)
+/* A pause this long in the busy task's loop means it was not running. */
+#define RESUME_GAP_NS	20000
+
+/* Shared between the busy task and the reporter. */
+struct stamps {
+	long long last;		/* the task's last timestamp */
+	long long since;	/* note the first resumption after this... */
+	long long resumed;	/* ...here, if not yet noted */
+};
 
 static long long now_ns(void)
 {
@@ -53,8 +64,9 @@ static void pin(int cpu)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-static pid_t spawn_busy(const char *cg, long long *stamp)
+static pid_t spawn_busy(const char *cg, struct stamps *st)
 {
+	long long t, prev = 0;
 	pid_t pid = fork();
 
 	if (pid)
@@ -63,8 +75,14 @@ static pid_t spawn_busy(const char *cg, long long *stamp)
 		cg_enter_current(cg);
 	pin(0);
 	for (;;) {
-		if (stamp)
-			STORE(stamp, now_ns());
+		if (!st)
+			continue;
+		t = now_ns();
+		if (t - prev > RESUME_GAP_NS && !LOAD(&st->resumed) &&
+		    t > LOAD(&st->since))
+			STORE(&st->resumed, t);
+		STORE(&st->last, t);
+		prev = t;
 	}
 }
 
@@ -78,34 +96,37 @@ static int cmp_ll(const void *a, const void *b)
 /* Report-to-running latency of the busy task, n samples, in ns. */
 static void latency(const char *cg, int n, long long *out)
 {
-	long long *stamp;
+	struct stamps *st;
 	char buf[64];
 	pid_t task, hog;
 	int fd, i, len;
 
-	stamp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	*stamp = 0;
-	task = spawn_busy(cg, stamp);
+	st = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	memset(st, 0, sizeof(*st));
+	STORE(&st->resumed, 1);
+	task = spawn_busy(cg, st);
 	hog = spawn_busy(NULL, NULL);
 	pin(1);
 	fd = open(REPORT_PATH, O_WRONLY);
-	while (!LOAD(stamp))
-		;
+	while (!LOAD(&st->last))
+		usleep(100);
 	for (i = 0; i < n; i++) {
 		long long t0, last;
 
 		/* Wait until the hog has the CPU: the task's stamp goes stale. */
 		do {
-			last = LOAD(stamp);
+			last = LOAD(&st->last);
 			usleep(100);
-		} while (LOAD(stamp) != last);
+		} while (LOAD(&st->last) != last);
 		t0 = now_ns();
+		STORE(&st->since, t0);
+		STORE(&st->resumed, 0);
 		len = snprintf(buf, sizeof(buf), "%d timer 1\n", task);
 		if (write(fd, buf, len) != len)
 			break;
-		while (LOAD(stamp) <= t0)
-			;
-		out[i] = LOAD(stamp) - t0;
+		while (!LOAD(&st->resumed))
+			usleep(20);
+		out[i] = LOAD(&st->resumed) - t0;
 		len = snprintf(buf, sizeof(buf), "%d timer 0\n", task);
 		if (write(fd, buf, len) != len)
 			break;
@@ -116,7 +137,7 @@ static void latency(const char *cg, int n, long long *out)
 	kill(hog, SIGKILL);
 	waitpid(task, NULL, 0);
 	waitpid(hog, NULL, 0);
-	munmap(stamp, 4096);
+	munmap(st, 4096);
 	qsort(out, n, sizeof(*out), cmp_ll);
 }
 
