@@ -92,7 +92,7 @@ check: kernel selftests
 
 bench: bench-kernel selftests
 	@rm -rf $(B)/bench
-	@echo "  BOOT    running the benchmark under QEMU (about 30 minutes)"
+	@echo "  BOOT    running the benchmark under QEMU (about 15 minutes)"
 	@KERNEL=$(B)/bzImage-bench VB_GUEST_ENV="BENCH_MODE=full" \
 		harness/run-qemu.sh harness/guest/bench.sh $(B)/bench 5400
 	@harness/bench_report.py $(B)/bench
