@@ -119,8 +119,12 @@ static inline unsigned int vcpuboost_granted(struct task_struct *p)
 	return READ_ONCE(p->vcpuboost_rt_priority);
 }
 
+unsigned int vcpuboost_boosts_ended(struct task_struct *p);
+
 /* Called by the scheduler to charge a boosted task's runtime */
 void vcpuboost_charge(struct task_struct *p, u64 delta_exec);
+
+void vcpuboost_revoke(struct task_struct *p);
 
 #else /* !CONFIG_CGROUP_VCPUBOOST */
 
@@ -138,6 +142,15 @@ static inline void vcpuboost_retract(struct task_struct *p,
 static inline unsigned int vcpuboost_granted(struct task_struct *p)
 {
 	return 0;
+}
+
+static inline unsigned int vcpuboost_boosts_ended(struct task_struct *p)
+{
+	return 0;
+}
+
+static inline void vcpuboost_revoke(struct task_struct *p)
+{
 }
 
 #endif /* CONFIG_CGROUP_VCPUBOOST */

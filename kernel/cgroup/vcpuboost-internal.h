@@ -114,9 +114,13 @@ struct vcpuboost_task {
 	u8				requested[NR_VCPUBOOST_TRIGGERS];
 	/* Pending triggers that may not boost again until reported anew */
 	unsigned long			consumed;
+	/* Boosts that ended, for vcpuboost_boosts_ended() */
+	unsigned int			ended;
 	bool				exited;
 	/* Entry in a list of boosts to revalidate, under vcpuboost_mutex */
 	struct list_head		revalidate_node;
+	/* Entry in the list of tasks whose PI chain needs adjusting */
+	struct list_head		pi_node;
 	struct rcu_head			rcu;
 };
 
@@ -157,7 +161,7 @@ void vcpuboost_cgroup_set_budget(struct vcpuboost_cgroup *vb, u64 max_us,
 				 u64 period_us);
 void vcpuboost_cgroup_stop(struct vcpuboost_cgroup *vb);
 void vcpuboost_revalidate_subtree(struct vcpuboost_cgroup *vb);
-void vcpuboost_revoke_cpu(unsigned int cpu);
+void vcpuboost_unmanaged_stat(struct vcpuboost_stat *stat);
 void vcpuboost_events_fn(struct irq_work *work);
 
 #endif /* _KERNEL_CGROUP_VCPUBOOST_INTERNAL_H */

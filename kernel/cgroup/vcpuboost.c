@@ -8,12 +8,18 @@
  * boosted runtime to a budget. This file holds the interface files, their
  * hierarchy and the statistics; vcpuboost_engine.c applies the boosts.
  *
- * The files follow the limits model: the defaults ("max" budget and
- * ceiling, every trigger at priority 1, 1ms slices) let a cgroup boost as
- * soon as the controller is enabled for it, and boosting only happens for
- * tasks that a reporter was told to report for (KVM_CAP_VCPU_BOOST), so the
- * permissive defaults hand nothing out unasked. The controller is threaded:
- * a VM's cgroup can give each vCPU thread a child of its own.
+ * A boost is real-time priority, which an unprivileged user may not take,
+ * so the ceiling follows the allocation model of cpu.rt_runtime_us rather
+ * than the limits model: a new cgroup's vcpuboost.prio.max is 0, and the
+ * effective ceiling is the lowest on the way to the root. Nothing boosts
+ * until whoever may write the files of every level down from the root has
+ * granted a ceiling, and a delegatee, who cannot write the files of its
+ * delegation point, can never exceed what was granted there. Enabling the
+ * controller, creating a cgroup or having a reporter report (KVM does for
+ * the VMs that opted in) grants nothing. The budget, triggers and slice
+ * only narrow a grant and keep the permissive defaults of the limits model.
+ * The controller is threaded: a VM's cgroup can give each vCPU thread a
+ * child of its own.
  */
 #include <linux/cgroup.h>
 #include <linux/cpumask.h>
@@ -46,8 +52,12 @@ vcpuboost_css_alloc(struct cgroup_subsys_state *parent)
 
 	vb->max_us = VCPUBOOST_BUDGET_INF;
 	vb->period_us = VCPUBOOST_PERIOD_DEFAULT_US;
-	vb->prio_max = VCPUBOOST_LEVEL_INF;
-	vb->prio_effective = VCPUBOOST_LEVEL_MAX;
+	/*
+	 * Nothing granted below the root (see the top of this file); the
+	 * root, which has no files, bounds nothing.
+	 */
+	vb->prio_max = parent ? 0 : VCPUBOOST_LEVEL_INF;
+	vb->prio_effective = parent ? 0 : VCPUBOOST_LEVEL_MAX;
 	for (t = 0; t < NR_VCPUBOOST_TRIGGERS; t++)
 		vb->triggers[t] = 1;
 	vb->slice_us = VCPUBOOST_SLICE_DEFAULT_US;
@@ -105,12 +115,11 @@ static void vcpuboost_css_offline(struct cgroup_subsys_state *css)
 		return;
 
 	/*
-	 * Its tasks have left (and their boosts ended with the migration),
-	 * so nothing can be charged here any more: stop the period timer and
-	 * hand the counters to the parent, whose subtree they belong to.
+	 * Its tasks have left (and their boosts ended with the migration):
+	 * hand the counters to the parent, whose subtree they belong to, and
+	 * take no more charges (a PI donor's, racing, is dropped), so that the
+	 * period timer, stopped next, is not started again.
 	 */
-	vcpuboost_cgroup_stop(vb);
-
 	mutex_lock(&vcpuboost_mutex);
 	raw_spin_lock_irq(&vb->lock);
 	stat = vb->stat;
@@ -121,6 +130,7 @@ static void vcpuboost_css_offline(struct cgroup_subsys_state *css)
 	vcpuboost_stat_add(&parent->stat, &stat);
 	raw_spin_unlock_irq(&parent->lock);
 	mutex_unlock(&vcpuboost_mutex);
+	vcpuboost_cgroup_stop(vb);
 
 	static_branch_dec(&vcpuboost_enabled_key);
 }
@@ -356,7 +366,6 @@ static int vcpuboost_stat_show(struct seq_file *sf, void *v)
 	struct cgroup_subsys_state *pos;
 	struct vcpuboost_stat sum = {};
 	u64 nr_boosted = 0;
-	u64 now = ktime_get_ns();
 	int t;
 
 	mutex_lock(&vcpuboost_mutex);
@@ -371,14 +380,17 @@ static int vcpuboost_stat_show(struct seq_file *sf, void *v)
 			continue;
 		}
 		stat = vb->stat;
+		/* Sampled under the lock, so never before throttled_since. */
 		if (vb->throttled)
-			stat.throttled_ns += now - vb->throttled_since;
+			stat.throttled_ns += ktime_get_ns() - vb->throttled_since;
 		nr_boosted += vb->nr_boosted;
 		raw_spin_unlock_irq(&vb->lock);
 		vcpuboost_stat_add(&sum, &stat);
 	}
 	rcu_read_unlock();
 	mutex_unlock(&vcpuboost_mutex);
+	if (!parent_vcpuboost(top))
+		vcpuboost_unmanaged_stat(&sum);
 
 	seq_printf(sf, "boosted_usec %llu\n", div_u64(sum.boosted_ns, NSEC_PER_USEC));
 	seq_printf(sf, "grants %llu\n", sum.grants);

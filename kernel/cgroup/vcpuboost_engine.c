@@ -24,12 +24,14 @@
  * p->vcpuboost_rt_priority is set, and ends boosts by firing their timers.
  */
 #include <linux/cgroup.h>
-#include <linux/cpuhotplug.h>
 #include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/cputime.h>
 #include <linux/sched/rt.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 
 #include "vcpuboost-internal.h"
@@ -46,6 +48,102 @@ enum vcpuboost_cause {
 };
 
 static enum hrtimer_restart vcpuboost_task_timer_fn(struct hrtimer *timer);
+
+/*
+ * Reports for tasks outside every vcpuboost cgroup, which the controller
+ * does not manage: counted per CPU, so that a host whose every VM reports
+ * takes no shared lock for them, and shown in the root's vcpuboost.stat.
+ */
+struct vcpuboost_unmanaged {
+	u64				reports[NR_VCPUBOOST_TRIGGERS];
+};
+
+static DEFINE_PER_CPU(struct vcpuboost_unmanaged, vcpuboost_unmanaged);
+
+/*
+ * Boosted or unboosted tasks that are blocked on an rt_mutex, whose owner's
+ * inherited priority has to follow: see vcpuboost_set_prio(). The worker
+ * runs at the highest SCHED_FIFO priority, so that an owner that a boost
+ * made real-time does not keep the CPU from the worker that ends that.
+ */
+static LIST_HEAD(vcpuboost_pi_list);
+static DEFINE_RAW_SPINLOCK(vcpuboost_pi_lock);
+static struct kthread_worker *vcpuboost_pi_worker;
+
+static void vcpuboost_pi_fn(struct kthread_work *work)
+{
+	struct vcpuboost_task *vt;
+	struct task_struct *p;
+
+	for (;;) {
+		raw_spin_lock_irq(&vcpuboost_pi_lock);
+		vt = list_first_entry_or_null(&vcpuboost_pi_list,
+					      struct vcpuboost_task, pi_node);
+		if (!vt) {
+			raw_spin_unlock_irq(&vcpuboost_pi_lock);
+			return;
+		}
+		list_del_init(&vt->pi_node);
+		/* vcpuboost_task_free() unlists it first: the task is there. */
+		p = vt->task;
+		get_task_struct(p);
+		raw_spin_unlock_irq(&vcpuboost_pi_lock);
+
+		rt_mutex_adjust_pi(p);
+		put_task_struct(p);
+		cond_resched();
+	}
+}
+
+static DEFINE_KTHREAD_WORK(vcpuboost_pi_work, vcpuboost_pi_fn);
+
+static bool vcpuboost_pi_blocked(struct task_struct *p)
+{
+#ifdef CONFIG_RT_MUTEXES
+	return READ_ONCE(p->pi_blocked_on);
+#else
+	return false;
+#endif
+}
+
+/*
+ * Apply a grant's level to the task. A task blocked on an rt_mutex donates
+ * its priority to the lock's owner, so the chain has to follow, or the
+ * owner keeps a priority nobody granted, uncharged, for as long as it holds
+ * the lock. rt_mutex_adjust_pi() walks the whole chain, which is no job for
+ * hardirq context, where most reports come from: a work item does it. A
+ * task that blocks after pi_blocked_on was read here queues its waiter
+ * with the new priority anyway; one that was just woken costs a walk that
+ * finds nothing to do.
+ */
+static void vcpuboost_set_prio(struct vcpuboost_task *vt, unsigned int level)
+{
+	unsigned long flags;
+
+	sched_set_vcpuboost(vt->task, level);
+	if (!vcpuboost_pi_blocked(vt->task) || !vcpuboost_pi_worker)
+		return;
+
+	raw_spin_lock_irqsave(&vcpuboost_pi_lock, flags);
+	if (list_empty(&vt->pi_node))
+		list_add_tail(&vt->pi_node, &vcpuboost_pi_list);
+	raw_spin_unlock_irqrestore(&vcpuboost_pi_lock, flags);
+	kthread_queue_work(vcpuboost_pi_worker, &vcpuboost_pi_work);
+}
+
+static int __init vcpuboost_pi_init(void)
+{
+	struct sched_param sp = { .sched_priority = MAX_RT_PRIO - 1 };
+	struct kthread_worker *worker;
+
+	worker = kthread_create_worker(0, "vcpuboost_pi");
+	if (IS_ERR(worker))
+		return PTR_ERR(worker);
+	sched_setscheduler_nocheck(worker->task, SCHED_FIFO, &sp);
+	vcpuboost_pi_worker = worker;
+	return 0;
+}
+subsys_initcall(vcpuboost_pi_init);
 
 /**
  * vcpuboost_task_prepare - give a task the state the engine needs
@@ -72,6 +170,7 @@ int vcpuboost_task_prepare(struct task_struct *p)
 	vt->task = p;
 	INIT_LIST_HEAD(&vt->node);
 	INIT_LIST_HEAD(&vt->revalidate_node);
+	INIT_LIST_HEAD(&vt->pi_node);
 	hrtimer_init(&vt->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	vt->timer.function = vcpuboost_task_timer_fn;
 
@@ -90,11 +189,18 @@ int vcpuboost_task_prepare(struct task_struct *p)
 void vcpuboost_task_free(struct task_struct *p)
 {
 	struct vcpuboost_task *vt = p->vcpuboost;
+	unsigned long flags;
 
 	if (!vt)
 		return;
 	WRITE_ONCE(p->vcpuboost, NULL);
 	hrtimer_cancel(&vt->timer);
+	/* No boost changes after exit: only the worker may unlist it now. */
+	if (!list_empty_careful(&vt->pi_node)) {
+		raw_spin_lock_irqsave(&vcpuboost_pi_lock, flags);
+		list_del_init(&vt->pi_node);
+		raw_spin_unlock_irqrestore(&vcpuboost_pi_lock, flags);
+	}
 	kfree_rcu(vt, rcu);
 }
 
@@ -170,7 +276,7 @@ static void vcpuboost_grant(struct vcpuboost_task *vt,
 	vt->start = now;
 	vt->deadline = ktime_add_us(now, READ_ONCE(vb->slice_us));
 	vcpuboost_arm(vt, now);
-	sched_set_vcpuboost(vt->task, level);
+	vcpuboost_set_prio(vt, level);
 	trace_vcpuboost_grant(vt->task, level, cgroup_id(vb->css.cgroup));
 }
 
@@ -181,7 +287,7 @@ static void vcpuboost_end(struct vcpuboost_task *vt,
 	int t;
 
 	/* Also charges the runtime used so far, while the grant is in force. */
-	sched_set_vcpuboost(vt->task, 0);
+	vcpuboost_set_prio(vt, 0);
 	/* A callback waiting for our lock will find nothing to do. */
 	hrtimer_try_to_cancel(&vt->timer);
 
@@ -205,6 +311,8 @@ static void vcpuboost_end(struct vcpuboost_task *vt,
 			    ktime_to_ns(ktime_sub(ktime_get(), vt->start)));
 	vt->vb = NULL;
 	vt->level = 0;
+	/* Tells reporters that a trigger still pending may be reported again. */
+	WRITE_ONCE(vt->ended, vt->ended + 1);
 	/* What asked for this boost has had it: only a new report boosts again. */
 	for (t = 0; t < NR_VCPUBOOST_TRIGGERS; t++)
 		if (vt->requested[t])
@@ -227,18 +335,26 @@ static void vcpuboost_task_update(struct vcpuboost_task *vt,
 	rcu_read_lock();
 	vb = css_vcpuboost(task_css(vt->task, vcpuboost_cgrp_id));
 
-	/* A boost does not follow its task into another cgroup. */
-	if (vt->level && vt->vb != vb)
+	/* A boost does not follow its task into another cgroup... */
+	if (vt->level && vt->vb != vb) {
 		vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
+		/* ...but a report made there is fresh, not had. */
+		if (cause == VCPUBOOST_CAUSE_REPORT)
+			vt->consumed &= ~BIT(trigger);
+	}
 
 	target = vcpuboost_target(vt, vb);
 
 	if (cause == VCPUBOOST_CAUSE_REPORT) {
-		raw_spin_lock(&vb->lock);
-		vb->stat.reports[trigger]++;
-		if (!target && !vt->level)
-			vb->stat.denied++;
-		raw_spin_unlock(&vb->lock);
+		if (!parent_vcpuboost(vb)) {
+			this_cpu_inc(vcpuboost_unmanaged.reports[trigger]);
+		} else {
+			raw_spin_lock(&vb->lock);
+			vb->stat.reports[trigger]++;
+			if (!target && !vt->level)
+				vb->stat.denied++;
+			raw_spin_unlock(&vb->lock);
+		}
 		/* A denied report does not boost later, when it may. */
 		if (!target)
 			vt->consumed |= BIT(trigger);
@@ -256,7 +372,7 @@ static void vcpuboost_task_update(struct vcpuboost_task *vt,
 		 * runs from the grant.
 		 */
 		vt->level = target;
-		sched_set_vcpuboost(vt->task, target);
+		vcpuboost_set_prio(vt, target);
 		trace_vcpuboost_grant(vt->task, target,
 				      cgroup_id(vt->vb->css.cgroup));
 	} else if (target < vt->level) {
@@ -266,18 +382,51 @@ static void vcpuboost_task_update(struct vcpuboost_task *vt,
 	rcu_read_unlock();
 }
 
-/* A report for a task the controller does not manage: count it, that is all. */
-static void vcpuboost_count_unmanaged(struct task_struct *p,
-				      enum vcpuboost_trigger trigger)
+/**
+ * vcpuboost_boosts_ended - how many boosts of a task have ended
+ * @p: the task
+ *
+ * For reporters that report only edges: a trigger still pending when a
+ * boost ended (its slice, a limit) may be reported again, once.
+ *
+ * Context: Any context. @p must be pinned by the caller.
+ * Return: a count that changes each time a boost of @p ends.
+ */
+unsigned int vcpuboost_boosts_ended(struct task_struct *p)
 {
-	struct vcpuboost_cgroup *vb;
-	unsigned long flags;
+	struct vcpuboost_task *vt;
+	unsigned int ended = 0;
 
-	vb = css_vcpuboost(task_css(p, vcpuboost_cgrp_id));
-	raw_spin_lock_irqsave(&vb->lock, flags);
-	vb->stat.reports[trigger]++;
-	vb->stat.denied++;
-	raw_spin_unlock_irqrestore(&vb->lock, flags);
+	rcu_read_lock();
+	/* Pairs with smp_store_release() in vcpuboost_task_prepare(). */
+	vt = smp_load_acquire(&p->vcpuboost);
+	if (vt)
+		ended = READ_ONCE(vt->ended);
+	rcu_read_unlock();
+	return ended;
+}
+EXPORT_SYMBOL_GPL(vcpuboost_boosts_ended);
+
+/**
+ * vcpuboost_unmanaged_stat - add the reports for unmanaged tasks
+ * @stat: the root's counters, to which they are added, each one denied
+ *
+ * Context: Any. The counts are read without stopping their writers.
+ */
+void vcpuboost_unmanaged_stat(struct vcpuboost_stat *stat)
+{
+	int cpu, t;
+
+	for_each_possible_cpu(cpu) {
+		struct vcpuboost_unmanaged *u = per_cpu_ptr(&vcpuboost_unmanaged, cpu);
+
+		for (t = 0; t < NR_VCPUBOOST_TRIGGERS; t++) {
+			u64 n = READ_ONCE(u->reports[t]);
+
+			stat->reports[t] += n;
+			stat->denied += n;
+		}
+	}
 }
 
 /**
@@ -313,7 +462,7 @@ void __vcpuboost_report(struct task_struct *p, enum vcpuboost_trigger trigger,
 	/* Pairs with smp_store_release() in vcpuboost_task_prepare(). */
 	vt = smp_load_acquire(&p->vcpuboost);
 	if (!vt) {
-		vcpuboost_count_unmanaged(p, trigger);
+		this_cpu_inc(vcpuboost_unmanaged.reports[trigger]);
 		goto out;
 	}
 
@@ -427,7 +576,8 @@ void vcpuboost_task_exit(struct task_struct *p)
  * @p: the task, already in its new cgroup
  *
  * The runtime it used boosted stays charged to the old cgroup; its pending
- * triggers boost again only when reported anew.
+ * triggers boost again only when reported anew. A report made since the
+ * task entered its new cgroup was judged there, and its boost stays.
  *
  * Context: Process context, from the attach callback.
  */
@@ -439,18 +589,53 @@ void vcpuboost_task_migrated(struct task_struct *p)
 		return;
 
 	raw_spin_lock_irq(&vt->lock);
-	if (vt->level)
+	rcu_read_lock();
+	if (vt->level && vt->vb != css_vcpuboost(task_css(p, vcpuboost_cgrp_id)))
 		vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
+	rcu_read_unlock();
 	raw_spin_unlock_irq(&vt->lock);
 }
 
-/*
- * Look again at every boost in @top's subtree, or end those of tasks on
- * @cpu if it is not negative. Boosts are collected under their cgroup's lock
- * and updated under their task's, which nests outside it; one RCU section
- * keeps the task state of tasks released meanwhile.
+/**
+ * vcpuboost_revoke - end a task's boost
+ * @p: the task
+ *
+ * For normalize_rt_tasks() (SysRq-n), which takes real-time priority from
+ * every user task: a boost is real-time priority too.
+ *
+ * Context: Any context, with no rq or pi_lock held.
  */
-static void vcpuboost_revalidate(struct vcpuboost_cgroup *top, int cpu)
+void vcpuboost_revoke(struct task_struct *p)
+{
+	struct vcpuboost_task *vt;
+	unsigned long flags;
+
+	rcu_read_lock();
+	/* Pairs with smp_store_release() in vcpuboost_task_prepare(). */
+	vt = smp_load_acquire(&p->vcpuboost);
+	if (vt) {
+		raw_spin_lock_irqsave(&vt->lock, flags);
+		if (vt->level)
+			vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
+		raw_spin_unlock_irqrestore(&vt->lock, flags);
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * vcpuboost_revalidate_subtree - apply a policy change to the boosts in force
+ * @top: the cgroup whose settings changed
+ *
+ * Ends at once the boosts below @top that the new settings no longer allow,
+ * and arms the timer of every other one for the new settings, so that a
+ * budget made finite is enforced from now on, not from the next grant.
+ * Boosts are collected under their cgroup's lock and updated under their
+ * task's, which nests outside it; one RCU section keeps the task state of
+ * tasks released meanwhile.
+ *
+ * Context: Process context, vcpuboost_mutex held.
+ */
+void vcpuboost_revalidate_subtree(struct vcpuboost_cgroup *top)
 {
 	struct cgroup_subsys_state *pos;
 	struct vcpuboost_task *vt, *tmp;
@@ -464,50 +649,20 @@ static void vcpuboost_revalidate(struct vcpuboost_cgroup *top, int cpu)
 
 		raw_spin_lock_irq(&vb->lock);
 		list_for_each_entry(vt, &vb->boosted, node)
-			if (cpu < 0 || task_cpu(vt->task) == cpu)
-				list_add_tail(&vt->revalidate_node, &boosts);
+			list_add_tail(&vt->revalidate_node, &boosts);
 		raw_spin_unlock_irq(&vb->lock);
 	}
 
 	list_for_each_entry_safe(vt, tmp, &boosts, revalidate_node) {
 		list_del_init(&vt->revalidate_node);
 		raw_spin_lock_irq(&vt->lock);
-		if (vt->level && cpu >= 0)
-			vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
-		else if (vt->level)
+		if (vt->level)
 			vcpuboost_task_update(vt, VCPUBOOST_CAUSE_POLICY, 0);
+		if (vt->level)
+			vcpuboost_arm(vt, ktime_get());
 		raw_spin_unlock_irq(&vt->lock);
 	}
 	rcu_read_unlock();
-}
-
-/**
- * vcpuboost_revalidate_subtree - apply a policy change to the boosts in force
- * @vb: the cgroup whose settings changed
- *
- * Ends at once the boosts below @vb that the new settings no longer allow.
- *
- * Context: Process context, vcpuboost_mutex held.
- */
-void vcpuboost_revalidate_subtree(struct vcpuboost_cgroup *vb)
-{
-	vcpuboost_revalidate(vb, -1);
-}
-
-/**
- * vcpuboost_revoke_cpu - end the boosts of the tasks on a CPU going down
- * @cpu: the CPU
- *
- * Context: Process context, CPU hotplug.
- */
-void vcpuboost_revoke_cpu(unsigned int cpu)
-{
-	struct vcpuboost_cgroup *root =
-		css_vcpuboost(init_css_set.subsys[vcpuboost_cgrp_id]);
-
-	mutex_lock(&vcpuboost_mutex);
-	vcpuboost_revalidate(root, cpu);
-	mutex_unlock(&vcpuboost_mutex);
 }
 
 /*
@@ -577,7 +732,8 @@ static void vcpuboost_budget_charge(struct vcpuboost_cgroup *vb, u64 delta_ns)
 	s64 runtime_ns;
 
 	raw_spin_lock(&vb->lock);
-	if (vb->quota_ns == VCPUBOOST_BUDGET_INF) {
+	/* Offline: its period timer is stopped for good. */
+	if (vb->quota_ns == VCPUBOOST_BUDGET_INF || vb->folded) {
 		raw_spin_unlock(&vb->lock);
 		return;
 	}
@@ -599,20 +755,30 @@ static void vcpuboost_budget_charge(struct vcpuboost_cgroup *vb, u64 delta_ns)
 }
 
 /**
- * vcpuboost_charge - charge runtime a boosted task used
- * @p: the task, with p->vcpuboost_rt_priority set
+ * vcpuboost_charge - charge runtime a boost gave
+ * @p: the boosted task: the one that ran, or the PI donor whose boost the
+ *	one that ran inherited
  * @delta_exec: the runtime, in ns
  *
- * Charged to the cgroup of the grant and to every ancestor with a budget.
+ * Charged to the cgroup of @p's grant and to every ancestor with a budget.
  *
  * Context: The scheduler's runtime accounting, with @p's rq lock held.
  */
 void vcpuboost_charge(struct task_struct *p, u64 delta_exec)
 {
-	struct vcpuboost_cgroup *vb = READ_ONCE(p->vcpuboost->vb);
+	struct vcpuboost_task *vt = READ_ONCE(p->vcpuboost);
+	struct vcpuboost_cgroup *vb = vt ? READ_ONCE(vt->vb) : NULL;
 
+	/*
+	 * @p is the running task or, through PI, its donor, whose grant may
+	 * be ending on another CPU: RCU (interrupts are off) keeps the state
+	 * and the cgroup, and a cgroup gone offline takes no more charges.
+	 */
+	if (!vb)
+		return;
 	raw_spin_lock(&vb->lock);
-	vb->stat.boosted_ns += delta_exec;
+	if (!vb->folded)
+		vb->stat.boosted_ns += delta_exec;
 	raw_spin_unlock(&vb->lock);
 
 	for (; parent_vcpuboost(vb); vb = parent_vcpuboost(vb))
@@ -697,19 +863,3 @@ void vcpuboost_cgroup_stop(struct vcpuboost_cgroup *vb)
 	hrtimer_cancel(&vb->period_timer);
 }
 
-static int vcpuboost_cpu_down_prep(unsigned int cpu)
-{
-	vcpuboost_revoke_cpu(cpu);
-	return 0;
-}
-
-static int __init vcpuboost_engine_init(void)
-{
-	int ret;
-
-	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
-					"cgroup/vcpuboost:online", NULL,
-					vcpuboost_cpu_down_prep);
-	return ret < 0 ? ret : 0;
-}
-subsys_initcall(vcpuboost_engine_init);
