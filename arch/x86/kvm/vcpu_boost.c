@@ -10,17 +10,45 @@
  * thread is boosted, how high and for how long is the controller's policy,
  * set per VM by the host; KVM only writes the level in force back into the
  * guest's area. Only edges are reported: a trigger already reported is not
- * reported again until it has been retracted.
+ * reported again until it has been retracted, or until the controller ended
+ * the boost it gave.
+ *
+ * A VM reports if its VMM enabled KVM_CAP_VCPU_BOOST, or if the host made
+ * reporting the default with kvm.vcpu_boost=1, for VMMs that know nothing
+ * of vcpuboost. Reporting grants nothing: only what the host granted in the
+ * vcpuboost cgroups of the vCPU threads can boost them.
  */
 #include <linux/kvm_host.h>
+#include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
+#include <linux/uaccess.h>
 #include <linux/vcpuboost.h>
 
 #include "cpuid.h"
 #include "vcpu_boost.h"
 
 #define KVM_VCPU_BOOST_AREA	sizeof(struct kvm_vcpu_boost)
+
+/*
+ * The host's choice for VMMs that do not opt in themselves (stock QEMU,
+ * Firecracker, crosvm): taken by each VM when it is created, so that a VM's
+ * reporting never changes under it. Reporting grants nothing; the vcpuboost
+ * cgroups of its threads decide what a VM gets.
+ */
+static bool vcpu_boost_default;
+module_param_named(vcpu_boost, vcpu_boost_default, bool, 0644);
+MODULE_PARM_DESC(vcpu_boost,
+		 "Report vCPU events to vcpuboost for every VM created from now on, not only for those whose VMM enables KVM_CAP_VCPU_BOOST");
+
+/**
+ * kvm_vcpu_boost_init_vm - apply the host's default to a new VM
+ * @kvm: the VM
+ */
+void kvm_vcpu_boost_init_vm(struct kvm *kvm)
+{
+	kvm->arch.vcpu_boost = READ_ONCE(vcpu_boost_default);
+}
 
 /* The vCPU's thread: the one KVM_RUN last ran on. Under RCU. */
 static struct task_struct *kvm_vcpu_boost_task(struct kvm_vcpu *vcpu)
@@ -65,21 +93,45 @@ int kvm_vcpu_boost_enable_cap(struct kvm *kvm, struct kvm_enable_cap *cap)
 	return 0;
 }
 
+static u64 kvm_vcpu_boost_gpa(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch.boost.msr_val & ~KVM_VCPU_BOOST_RESERVED_MASK &
+	       ~(u64)KVM_MSR_ENABLED;
+}
+
+/*
+ * The guest's area, as an address of the VMM's that can be accessed where
+ * no fault may be taken (VM-exit with interrupts off, VM-entry with
+ * preemption off), or NULL if the cache must be refreshed first. Like
+ * kvm_steal_time_set_preempted(), it touches the area only through the
+ * vCPU thread's own mm with page faults disabled, so it takes no lock: a
+ * gfn_to_pfn_cache would need its rwlock, which sleeps on PREEMPT_RT.
+ * Called under kvm->srcu, which protects the memslots.
+ */
+static struct kvm_vcpu_boost __user *kvm_vcpu_boost_area(struct kvm_vcpu *vcpu)
+{
+	struct gfn_to_hva_cache *ghc = &vcpu->arch.boost.cache;
+	struct kvm_memslots *slots = kvm_memslots(vcpu->kvm);
+
+	if (unlikely(current->mm != vcpu->kvm->mm ||
+		     slots->generation != ghc->generation ||
+		     kvm_is_error_hva(ghc->hva) || !ghc->memslot))
+		return NULL;
+	return (struct kvm_vcpu_boost __user *)ghc->hva;
+}
+
 /* Read the guest's request where no fault may be taken. */
 static bool kvm_vcpu_boost_read(struct kvm_vcpu *vcpu, u32 *request)
 {
-	struct gfn_to_pfn_cache *gpc = &vcpu->arch.boost.gpc;
-	unsigned long flags;
+	struct kvm_vcpu_boost __user *area;
+	bool ok = false;
 	int idx;
-	bool ok;
 
-	/* kvm_gpc_check() looks at the memslots, which SRCU protects. */
 	idx = srcu_read_lock(&vcpu->kvm->srcu);
-	read_lock_irqsave(&gpc->lock, flags);
-	ok = kvm_gpc_check(gpc, KVM_VCPU_BOOST_AREA);
-	if (ok)
-		*request = READ_ONCE(((struct kvm_vcpu_boost *)gpc->khva)->request);
-	read_unlock_irqrestore(&gpc->lock, flags);
+	area = kvm_vcpu_boost_area(vcpu);
+	if (area)
+		ok = !copy_from_user_nofault(request, &area->request,
+					     sizeof(*request));
 	srcu_read_unlock(&vcpu->kvm->srcu, idx);
 	return ok;
 }
@@ -95,12 +147,23 @@ static void kvm_vcpu_boost_set_request(struct kvm_vcpu *vcpu, u32 request)
 	kvm_vcpu_boost_report(vcpu, VCPUBOOST_TRIGGER_GUEST, request);
 }
 
-/* Read the area now; if that needs a fault, let process context do it. */
+/* Is there an area that KVM may read and write? */
+static bool kvm_vcpu_boost_area_usable(struct kvm_vcpu *vcpu)
+{
+	return kvm_vcpu_boost_enabled(vcpu) &&
+	       (vcpu->arch.boost.msr_val & KVM_MSR_ENABLED) &&
+	       !vcpu->arch.boost.unusable;
+}
+
+/*
+ * Read the area now; if that needs a fault, let process context do it.
+ * Nothing is read, hence reported, for a VM that did not opt in.
+ */
 static void kvm_vcpu_boost_sync(struct kvm_vcpu *vcpu)
 {
 	u32 request;
 
-	if (!(vcpu->arch.boost.msr_val & KVM_MSR_ENABLED))
+	if (!kvm_vcpu_boost_area_usable(vcpu))
 		return;
 	if (kvm_vcpu_boost_read(vcpu, &request))
 		kvm_vcpu_boost_set_request(vcpu, request);
@@ -109,28 +172,53 @@ static void kvm_vcpu_boost_sync(struct kvm_vcpu *vcpu)
 }
 
 /**
- * kvm_vcpu_boost_refresh - map the guest's area again, and read it
+ * kvm_vcpu_boost_refresh - look up the guest's area again, and read it
  * @vcpu: the vCPU
  *
- * For KVM_REQ_VCPU_BOOST: the area was found unmapped (memslot change,
- * page migration) where no fault could be taken, or was registered by the
- * host before the guest's memory existed.
+ * For KVM_REQ_VCPU_BOOST: the area could not be accessed where no fault
+ * may be taken (memslot change, page not present), or was registered by
+ * the host (state restore), which does not touch guest memory. Here faults
+ * may be taken, which makes the page present for the accesses that cannot.
+ * An area that cannot be accessed even here (no memory there any more, a
+ * read-only slot) is left alone until the guest writes the MSR again:
+ * trying at every VM-entry would keep the vCPU out of the guest.
  *
- * Context: Process context.
+ * Context: Process context, kvm->srcu held.
  */
 void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu)
 {
-	u64 gpa = vcpu->arch.boost.msr_val & ~KVM_VCPU_BOOST_RESERVED_MASK &
-		  ~(u64)KVM_MSR_ENABLED;
+	struct gfn_to_hva_cache *ghc = &vcpu->arch.boost.cache;
+	unsigned int level = 0;
+	struct task_struct *p;
 	u32 request;
 
-	if (!(vcpu->arch.boost.msr_val & KVM_MSR_ENABLED))
+	if (!kvm_vcpu_boost_area_usable(vcpu))
 		return;
-	/* Until the guest fixes its MSR, an unreadable area asks for nothing. */
-	if (kvm_gpc_activate(&vcpu->arch.boost.gpc, gpa, KVM_VCPU_BOOST_AREA))
+	vcpu->arch.boost.unusable = true;
+	if (kvm_gfn_to_hva_cache_init(vcpu->kvm, ghc, kvm_vcpu_boost_gpa(vcpu),
+				      KVM_VCPU_BOOST_AREA))
 		return;
-	if (kvm_vcpu_boost_read(vcpu, &request))
-		kvm_vcpu_boost_set_request(vcpu, request);
+
+	/*
+	 * Write, so that the page is present and writable for VM-entry, which
+	 * would otherwise ask for a refresh again each time (a page only ever
+	 * read may be mapped read-only).
+	 */
+	rcu_read_lock();
+	p = kvm_vcpu_boost_task(vcpu);
+	if (p)
+		level = vcpuboost_granted(p);
+	rcu_read_unlock();
+	if (kvm_write_guest_offset_cached(vcpu->kvm, ghc, &level,
+					  offsetof(struct kvm_vcpu_boost, granted),
+					  sizeof(level)) ||
+	    kvm_read_guest_offset_cached(vcpu->kvm, ghc, &request,
+					 offsetof(struct kvm_vcpu_boost, request),
+					 sizeof(request)))
+		return;
+	vcpu->arch.boost.granted = level;
+	vcpu->arch.boost.unusable = false;
+	kvm_vcpu_boost_set_request(vcpu, request);
 }
 
 /**
@@ -150,7 +238,7 @@ void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu)
 int kvm_vcpu_boost_set_msr(struct kvm_vcpu *vcpu, u64 data, bool host_initiated)
 {
 	u64 gpa = data & ~KVM_VCPU_BOOST_RESERVED_MASK & ~(u64)KVM_MSR_ENABLED;
-	struct gfn_to_pfn_cache *gpc = &vcpu->arch.boost.gpc;
+	struct gfn_to_hva_cache *ghc = &vcpu->arch.boost.cache;
 
 	if (data & KVM_VCPU_BOOST_RESERVED_MASK)
 		return 1;
@@ -158,8 +246,8 @@ int kvm_vcpu_boost_set_msr(struct kvm_vcpu *vcpu, u64 data, bool host_initiated)
 		return 1;
 
 	if (!data) {
-		kvm_gpc_deactivate(gpc);
 		vcpu->arch.boost.msr_val = 0;
+		/* Withdraws what was reported, even if reporting stopped since. */
 		kvm_vcpu_boost_set_request(vcpu, 0);
 		return 0;
 	}
@@ -167,37 +255,26 @@ int kvm_vcpu_boost_set_msr(struct kvm_vcpu *vcpu, u64 data, bool host_initiated)
 	if (!kvm_vcpu_is_legal_gpa(vcpu, gpa))
 		return 1;
 
-	if (data == vcpu->arch.boost.msr_val) {
+	/* A restore only records the area: the first KVM_RUN reads it. */
+	if (host_initiated) {
+		vcpu->arch.boost.msr_val = data;
+		vcpu->arch.boost.unusable = false;
+		kvm_make_request(KVM_REQ_VCPU_BOOST, vcpu);
+		return 0;
+	}
+
+	if (data == vcpu->arch.boost.msr_val && !vcpu->arch.boost.unusable) {
 		kvm_vcpu_boost_sync(vcpu);
 		return 0;
 	}
 
-	if (!host_initiated && !kvm_is_gpa_in_memslot(vcpu->kvm, gpa))
+	if (kvm_gfn_to_hva_cache_init(vcpu->kvm, ghc, gpa, KVM_VCPU_BOOST_AREA))
 		return 1;
-
 	vcpu->arch.boost.msr_val = data;
-	/* Write the level in force at the next entry, whatever it is. */
-	vcpu->arch.boost.granted = U32_MAX;
-	if (kvm_gpc_activate(gpc, gpa, KVM_VCPU_BOOST_AREA)) {
-		if (!host_initiated) {
-			kvm_gpc_deactivate(gpc);
-			vcpu->arch.boost.msr_val = 0;
-			return 1;
-		}
-		kvm_make_request(KVM_REQ_VCPU_BOOST, vcpu);
-		return 0;
-	}
-	kvm_vcpu_boost_sync(vcpu);
+	vcpu->arch.boost.unusable = false;
+	/* In process context: a page not present yet is faulted in here. */
+	kvm_vcpu_boost_refresh(vcpu);
 	return 0;
-}
-
-/**
- * kvm_vcpu_boost_init - set up a new vCPU's state
- * @vcpu: the vCPU
- */
-void kvm_vcpu_boost_init(struct kvm_vcpu *vcpu)
-{
-	kvm_gpc_init(&vcpu->arch.boost.gpc, vcpu->kvm);
 }
 
 /**
@@ -207,7 +284,6 @@ void kvm_vcpu_boost_init(struct kvm_vcpu *vcpu)
 void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu)
 {
 	__kvm_vcpu_boost_block(vcpu);
-	kvm_gpc_deactivate(&vcpu->arch.boost.gpc);
 }
 
 /**
@@ -216,7 +292,12 @@ void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu)
  * @trigger: what the event is
  *
  * Not reported by the vCPU's own thread, which delivers the event on its
- * way into the guest, nor if @trigger was reported and not yet handled.
+ * way into the guest, nor if @trigger was reported and not yet handled,
+ * unless a boost of the vCPU's thread ended since: once the controller
+ * ended the boost (its slice, a limit), an event made pending is reported
+ * again, at most once per boost that ended. KVM sees
+ * no EOI of a guest with APICv or AVIC, and so cannot rely on one to
+ * retract, and a guest with interrupts masked may take long to handle one.
  * An interrupt handler that finds the vCPU's thread running on this CPU
  * (its timer's hrtimer, usually) does report: the thread may be preempted
  * before the guest has handled the event, by the very tick that comes
@@ -227,11 +308,25 @@ void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu)
  */
 void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger)
 {
+	unsigned int *ended = &vcpu->arch.boost.ended;
+	struct task_struct *p;
+	unsigned int now;
+
 	if (in_task() && vcpu == kvm_get_running_vcpu())
 		return;
-	if (test_and_set_bit(trigger, &vcpu->arch.boost.pending))
-		return;
-	kvm_vcpu_boost_report(vcpu, trigger, VCPUBOOST_LEVEL_MAX);
+
+	rcu_read_lock();
+	p = kvm_vcpu_boost_task(vcpu);
+	if (!p)
+		goto out;
+	now = vcpuboost_boosts_ended(p);
+	if (test_and_set_bit(trigger, &vcpu->arch.boost.pending) &&
+	    READ_ONCE(*ended) == now)
+		goto out;
+	WRITE_ONCE(*ended, now);
+	vcpuboost_report(p, trigger, VCPUBOOST_LEVEL_MAX);
+out:
+	rcu_read_unlock();
 }
 
 /**
@@ -277,27 +372,25 @@ void __kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu)
  */
 void __kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu)
 {
-	struct gfn_to_pfn_cache *gpc = &vcpu->arch.boost.gpc;
+	struct gfn_to_hva_cache *ghc = &vcpu->arch.boost.cache;
 	unsigned int level = vcpuboost_granted(current);
-	unsigned long flags;
+	struct kvm_vcpu_boost __user *area;
 	int idx;
 
 	__kvm_vcpu_boost_handled(vcpu, VCPUBOOST_TRIGGER_UNHALT);
 
-	if (!(vcpu->arch.boost.msr_val & KVM_MSR_ENABLED) ||
-	    level == vcpu->arch.boost.granted)
+	if (!kvm_vcpu_boost_area_usable(vcpu) || level == vcpu->arch.boost.granted)
 		return;
 
 	idx = srcu_read_lock(&vcpu->kvm->srcu);
-	read_lock_irqsave(&gpc->lock, flags);
-	if (kvm_gpc_check(gpc, KVM_VCPU_BOOST_AREA)) {
-		WRITE_ONCE(((struct kvm_vcpu_boost *)gpc->khva)->granted, level);
-		kvm_gpc_mark_dirty_in_slot(gpc);
+	area = kvm_vcpu_boost_area(vcpu);
+	if (area && !copy_to_user_nofault(&area->granted, &level, sizeof(level))) {
+		mark_page_dirty_in_slot(vcpu->kvm, ghc->memslot,
+					gpa_to_gfn(ghc->gpa));
 		vcpu->arch.boost.granted = level;
 	} else {
 		kvm_make_request(KVM_REQ_VCPU_BOOST, vcpu);
 	}
-	read_unlock_irqrestore(&gpc->lock, flags);
 	srcu_read_unlock(&vcpu->kvm->srcu, idx);
 }
 

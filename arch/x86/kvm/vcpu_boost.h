@@ -10,9 +10,9 @@
 
 #ifdef CONFIG_CGROUP_VCPUBOOST
 
+void kvm_vcpu_boost_init_vm(struct kvm *kvm);
 int kvm_vcpu_boost_enable_cap(struct kvm *kvm, struct kvm_enable_cap *cap);
 int kvm_vcpu_boost_set_msr(struct kvm_vcpu *vcpu, u64 data, bool host_initiated);
-void kvm_vcpu_boost_init(struct kvm_vcpu *vcpu);
 void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu);
 void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger);
@@ -22,7 +22,11 @@ void __kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_block(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_unblock(struct kvm_vcpu *vcpu);
 
-/* Without KVM_CAP_VCPU_BOOST each hook is one predictable branch. */
+/*
+ * Does @vcpu's VM report? Its VMM enabled KVM_CAP_VCPU_BOOST, or the host
+ * had set kvm.vcpu_boost when it was created. Without either, each hook is
+ * one predictable branch.
+ */
 static inline bool kvm_vcpu_boost_enabled(struct kvm_vcpu *vcpu)
 {
 	return unlikely(READ_ONCE(vcpu->kvm->arch.vcpu_boost));
@@ -78,19 +82,21 @@ static inline bool kvm_vcpu_boost_enabled(struct kvm_vcpu *vcpu)
 	return false;
 }
 
+static inline void kvm_vcpu_boost_init_vm(struct kvm *kvm) {}
+
 static inline int kvm_vcpu_boost_enable_cap(struct kvm *kvm,
 					    struct kvm_enable_cap *cap)
 {
 	return -EINVAL;
 }
 
+/* Only vCPU reset gets here: KVM neither lists nor emulates the MSR. */
 static inline int kvm_vcpu_boost_set_msr(struct kvm_vcpu *vcpu, u64 data,
 					 bool host_initiated)
 {
-	return 1;
+	return data || !host_initiated;
 }
 
-static inline void kvm_vcpu_boost_init(struct kvm_vcpu *vcpu) {}
 static inline void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu) {}
 static inline void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu) {}
 static inline void kvm_vcpu_boost_event(struct kvm_vcpu *vcpu,
