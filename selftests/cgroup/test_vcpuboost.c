@@ -2,8 +2,9 @@
 /*
  * The vcpuboost controller's interface files: defaults, round trips, the
  * "max" token, all-or-nothing rejection of bad input, presence on the root,
- * threaded subtrees, the effective ceiling, permissions and teardown.
- * The engine behind the files is tested by test_vcpuboost_engine.
+ * threaded subtrees, the effective ceiling, no boost until prio.max is
+ * granted on every level, permissions and teardown. The engine behind the
+ * files is tested by test_vcpuboost_engine.
  */
 #define _GNU_SOURCE
 
@@ -115,9 +116,10 @@ static int test_vcpuboost_defaults(const char *root)
 	cg = vb_create(root, "vb_defaults");
 	if (!cg)
 		goto cleanup;
+	/* A new cgroup is granted no boost. */
 	if (cg_read_strcmp(cg, "vcpuboost.max", "max 100000\n") ||
-	    cg_read_strcmp(cg, "vcpuboost.prio.max", "max\n") ||
-	    cg_read_strcmp(cg, "vcpuboost.prio.effective", "99\n") ||
+	    cg_read_strcmp(cg, "vcpuboost.prio.max", "0\n") ||
+	    cg_read_strcmp(cg, "vcpuboost.prio.effective", "0\n") ||
 	    cg_read_strcmp(cg, "vcpuboost.triggers", DEFAULT_TRIGGERS) ||
 	    cg_read_strcmp(cg, "vcpuboost.slice", "1000\n") ||
 	    cg_read_strcmp(cg, "vcpuboost.events", "throttled 0\n") ||
@@ -396,7 +398,7 @@ static int test_vcpuboost_effective_ceiling(const char *root)
 	a = vb_create(root, "vb_eff_a");
 	b = a ? vb_create(a, "b") : NULL;
 	c = b ? vb_create(b, "c") : NULL;
-	if (!c)
+	if (!c || vb_grant(root, c, "max"))
 		goto cleanup;
 
 	if (cg_write(a, "vcpuboost.prio.max", "20") ||
@@ -428,13 +430,19 @@ static int test_vcpuboost_effective_ceiling(const char *root)
 	    cg_read_strcmp(c, "vcpuboost.prio.effective", "50\n"))
 		goto cleanup;
 
-	/* A new child inherits the effective value of its parent. */
+	/*
+	 * A new child is granted nothing; once granted, it inherits the
+	 * effective value of its parent.
+	 */
 	if (cg_write(b, "vcpuboost.prio.max", "3"))
 		goto cleanup;
 	vb_destroy(c);
 	c = vb_create(b, "c");
-	if (!c || cg_read_strcmp(c, "vcpuboost.prio.effective", "3\n") ||
-	    cg_read_strcmp(c, "vcpuboost.prio.max", "max\n"))
+	if (!c || cg_read_strcmp(c, "vcpuboost.prio.effective", "0\n") ||
+	    cg_read_strcmp(c, "vcpuboost.prio.max", "0\n"))
+		goto cleanup;
+	if (cg_write(c, "vcpuboost.prio.max", "max") ||
+	    cg_read_strcmp(c, "vcpuboost.prio.effective", "3\n"))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
@@ -492,6 +500,8 @@ static int test_vcpuboost_threaded(const char *root)
 		goto cleanup;
 	if (!file_exists(vcpu0, "vcpuboost.prio.max") ||
 	    !file_exists(vcpu1, "vcpuboost.triggers"))
+		goto cleanup;
+	if (vb_grant(root, vcpu0, "max") || vb_grant(root, vcpu1, "max"))
 		goto cleanup;
 
 	if (pipe(thread_pipe))
@@ -581,7 +591,7 @@ static int test_vcpuboost_unprivileged(const char *root)
 				exit(1);
 		}
 		/* Reading is allowed. */
-		if (cg_read_strcmp(cg, "vcpuboost.prio.max", "max\n"))
+		if (cg_read_strcmp(cg, "vcpuboost.prio.max", "0\n"))
 			exit(1);
 		exit(0);
 	}
@@ -589,13 +599,96 @@ static int test_vcpuboost_unprivileged(const char *root)
 	    WEXITSTATUS(status))
 		goto cleanup;
 	if (cg_read_strcmp(cg, "vcpuboost.max", "max 100000\n") ||
-	    cg_read_strcmp(cg, "vcpuboost.prio.max", "max\n") ||
+	    cg_read_strcmp(cg, "vcpuboost.prio.max", "0\n") ||
 	    cg_read_strcmp(cg, "vcpuboost.triggers", DEFAULT_TRIGGERS) ||
 	    cg_read_strcmp(cg, "vcpuboost.slice", "1000\n"))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
 	vb_destroy(cg);
+	return ret;
+}
+
+/*
+ * Report the calling thread, in @cg, for irq: without @granted the report
+ * must be denied and boost nothing; with it, it must boost the thread to
+ * SCHED_FIFO 1, irq's default value, for the first time.
+ */
+static int report_self(const char *cg, bool granted)
+{
+	long denied = cg_read_key_long(cg, "vcpuboost.stat", "denied ");
+	pid_t tid = syscall(SYS_gettid);
+	long prio;
+
+	if (denied < 0 || vb_report(tid, "irq", 1))
+		return -1;
+	prio = vb_task_prio(0);
+	if (cg_read_key_long(cg, "vcpuboost.stat", "denied ") != denied + !granted ||
+	    cg_read_key_long(cg, "vcpuboost.stat", "grants ") != granted ||
+	    prio != (granted ? PRIO_BOOSTED(1) : PRIO_NORMAL)) {
+		ksft_print_msg("report %s: priority %ld, denied %ld, grants %ld\n",
+			       granted ? "granted" : "denied", prio,
+			       cg_read_key_long(cg, "vcpuboost.stat", "denied "),
+			       cg_read_key_long(cg, "vcpuboost.stat", "grants "));
+		return -1;
+	}
+	return 0;
+}
+
+/* In a child process in @vm: its thread moves to @arg, vm's threaded child. */
+static int deny_until_granted(const char *vm, void *arg)
+{
+	const char *vcpu = arg;
+
+	if (cg_enter_current_thread(vcpu) || vb_task_prio(0) != PRIO_NORMAL)
+		return KSFT_FAIL;
+	/* Nothing written: denied. */
+	if (report_self(vcpu, false))
+		return KSFT_FAIL;
+	/* Granted on one level only, either: denied. */
+	if (cg_write(vm, "vcpuboost.prio.max", "max") || report_self(vcpu, false))
+		return KSFT_FAIL;
+	if (cg_write(vm, "vcpuboost.prio.max", "0") ||
+	    cg_write(vcpu, "vcpuboost.prio.max", "max") || report_self(vcpu, false))
+		return KSFT_FAIL;
+	/* Granted on both: boosted. */
+	if (cg_write(vm, "vcpuboost.prio.max", "max") || report_self(vcpu, true))
+		return KSFT_FAIL;
+	if (vb_report(syscall(SYS_gettid), "irq", 0) || vb_task_prio(0) != PRIO_NORMAL)
+		return KSFT_FAIL;
+	return KSFT_PASS;
+}
+
+/*
+ * Enabling the controller and creating cgroups grants nobody a boost: a
+ * report is denied until vcpuboost.prio.max is written on every level
+ * from the first below the root down to the task's cgroup.
+ */
+static int test_vcpuboost_prio_max_default_denies(const char *root)
+{
+	char *vm = NULL, *vcpu0 = NULL;
+	int ret = KSFT_FAIL;
+
+	if (access(VB_REPORT_PATH, W_OK))
+		return KSFT_SKIP;
+	vm = vb_create(root, "vb_deny");
+	vcpu0 = vm ? vb_create(vm, "vcpu0") : NULL;
+	/* A boost outlasts what emulation takes to look at it. */
+	if (!vcpu0 || cg_write(vcpu0, "cgroup.type", "threaded") ||
+	    cg_write(vcpu0, "vcpuboost.slice", "1000000"))
+		goto cleanup;
+	if (cg_read_strcmp(vm, "vcpuboost.prio.effective", "0\n") ||
+	    cg_read_strcmp(vcpu0, "vcpuboost.prio.effective", "0\n"))
+		goto cleanup;
+	if (cg_run(vm, deny_until_granted, vcpu0) != KSFT_PASS)
+		goto cleanup;
+	if (cg_read_key_long(vcpu0, "vcpuboost.stat", "denied ") != 3 ||
+	    cg_read_key_long(vm, "vcpuboost.stat", "grants ") != 1)
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	vb_destroy(vcpu0);
+	vb_destroy(vm);
 	return ret;
 }
 
@@ -607,7 +700,8 @@ static int test_vcpuboost_teardown(const char *root)
 
 	parent = vb_create(root, "vb_teardown");
 	child = parent ? vb_create(parent, "child") : NULL;
-	if (!child)
+	/* The parent granted, so that the child's own value is what counts. */
+	if (!child || vb_grant(root, parent, "max"))
 		goto cleanup;
 	if (cg_write(child, "vcpuboost.prio.max", "3") ||
 	    cg_write(child, "vcpuboost.max", "100 1000") ||
@@ -625,7 +719,8 @@ static int test_vcpuboost_teardown(const char *root)
 	/* ...and enabling it again starts from the defaults. */
 	if (cg_write(parent, "cgroup.subtree_control", "+vcpuboost"))
 		goto cleanup;
-	if (cg_read_strcmp(child, "vcpuboost.prio.max", "max\n") ||
+	if (cg_read_strcmp(child, "vcpuboost.prio.max", "0\n") ||
+	    cg_read_strcmp(child, "vcpuboost.prio.effective", "0\n") ||
 	    cg_read_strcmp(child, "vcpuboost.max", "max 100000\n") ||
 	    cg_read_strcmp(child, "vcpuboost.triggers", DEFAULT_TRIGGERS))
 		goto cleanup;
@@ -634,7 +729,8 @@ static int test_vcpuboost_teardown(const char *root)
 	if (cg_write(child, "vcpuboost.prio.max", "3") || cg_destroy(child))
 		goto cleanup;
 	if (cg_create(child) ||
-	    cg_read_strcmp(child, "vcpuboost.prio.max", "max\n"))
+	    cg_read_strcmp(child, "vcpuboost.prio.max", "0\n") ||
+	    cg_read_strcmp(child, "vcpuboost.prio.effective", "0\n"))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
@@ -666,6 +762,7 @@ static const struct vcpuboost_test tests[] = {
 	T(test_vcpuboost_slice),
 	T(test_vcpuboost_read_only),
 	T(test_vcpuboost_effective_ceiling),
+	T(test_vcpuboost_prio_max_default_denies),
 	T(test_vcpuboost_threaded),
 	T(test_vcpuboost_unprivileged),
 	T(test_vcpuboost_teardown),

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <linux/limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -31,78 +33,19 @@
 #include "cgroup_util.h"
 #include "vcpuboost_util.h"
 
-#define REPORT_PATH	"/sys/kernel/debug/vcpuboost/report"
 #define TRACE_DIR	"/sys/kernel/tracing"
-
-/* /proc priority of a SCHED_OTHER nice 0 task, and of one boosted to @l */
-#define PRIO_NORMAL	20
-#define PRIO_BOOSTED(l)	(-1 - (l))
 
 static int ncpus;
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* Report (@level > 0) or retract (@level 0) @trigger for @tid. */
-static int report(pid_t tid, const char *trigger, int level)
-{
-	char buf[64];
-	int fd, len, ret = 0;
-
-	fd = open(REPORT_PATH, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%d %s %d\n", tid, trigger, level);
-	if (write(fd, buf, len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* Fields of /proc/PID/stat after the command name; field 3 is index 0. */
-static long proc_stat_field(pid_t pid, int field)
-{
-	char path[64], buf[1024], *p, *save;
-	int i;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_text(path, buf, sizeof(buf)) <= 0)
-		return -1000;
-	p = strrchr(buf, ')');
-	if (!p)
-		return -1000;
-	p = strtok_r(p + 2, " ", &save);
-	for (i = 3; p && i < field; i++)
-		p = strtok_r(NULL, " ", &save);
-	return p ? atol(p) : -1000;
-}
-
-static long task_prio(pid_t pid)
-{
-	return proc_stat_field(pid, 18);
-}
-
 static long task_policy(pid_t pid)
 {
-	return proc_stat_field(pid, 41);
+	return vb_proc_stat_field(pid, 41);
 }
 
 /* utime + stime, in clock ticks */
 static long task_cputime(pid_t pid)
 {
-	return proc_stat_field(pid, 14) + proc_stat_field(pid, 15);
+	return vb_proc_stat_field(pid, 14) + vb_proc_stat_field(pid, 15);
 }
 
 static long stat_key(const char *cg, const char *key)
@@ -160,7 +103,7 @@ static int expect_stat(const char *cg, const char *key, long expect)
 
 static int expect_prio(pid_t pid, long expect)
 {
-	long prio = task_prio(pid);
+	long prio = vb_task_prio(pid);
 
 	if (prio != expect) {
 		ksft_print_msg("pid %d: priority %ld, expected %ld\n", pid, prio,
@@ -179,11 +122,35 @@ static void pin(pid_t pid, int cpu)
 	sched_setaffinity(pid, sizeof(set), &set);
 }
 
+/* Every CPU for the calling thread again, after pin(0, ...) */
+static void unpin(void)
+{
+	cpu_set_t all;
+	int i;
+
+	CPU_ZERO(&all);
+	for (i = 0; i < ncpus; i++)
+		CPU_SET(i, &all);
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
+static void spin_forever(void)
+{
+	for (;;)
+		;
+}
+
+static void sleep_forever(void)
+{
+	for (;;)
+		pause();
+}
+
 /*
  * A child process in @cg (NULL: stay), pinned to @cpu (-1: not), that
- * spins if @busy or else sleeps, until killed.
+ * runs @body, which does not return, until killed.
  */
-static pid_t spawn(const char *cg, int cpu, bool busy)
+static pid_t spawn_body(const char *cg, int cpu, void (*body)(void))
 {
 	int sync[2];
 	pid_t pid;
@@ -202,10 +169,7 @@ static pid_t spawn(const char *cg, int cpu, bool busy)
 			pin(0, cpu);
 		if (write(sync[1], "x", 1) != 1)
 			exit(1);
-		for (;;) {
-			if (!busy)
-				pause();
-		}
+		body();
 	}
 	close(sync[1]);
 	if (read(sync[0], &c, 1) != 1) {
@@ -215,6 +179,12 @@ static pid_t spawn(const char *cg, int cpu, bool busy)
 	}
 	close(sync[0]);
 	return pid;
+}
+
+/* A child that spins if @busy or else sleeps; see spawn_body(). */
+static pid_t spawn(const char *cg, int cpu, bool busy)
+{
+	return spawn_body(cg, cpu, busy ? spin_forever : sleep_forever);
 }
 
 static void reap(pid_t pid)
@@ -236,13 +206,14 @@ static int test_engine_boost_visible(const char *root)
 	char *cg;
 
 	cg = vb_create(root, "vbe_visible");
-	if (!cg || cg_write(cg, "vcpuboost.slice", "1000000"))
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "1000000"))
 		goto cleanup;
 	pid = spawn(cg, -1, false);
 	if (pid < 0 || !expect_prio(pid, PRIO_NORMAL))
 		goto cleanup;
 
-	if (report(pid, "timer", 99) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (vb_report(pid, "timer", 99) || !expect_prio(pid, PRIO_BOOSTED(1)))
 		goto cleanup;
 	if (task_policy(pid) != SCHED_OTHER || sched_getscheduler(pid) != SCHED_OTHER)
 		goto cleanup;
@@ -250,7 +221,7 @@ static int test_engine_boost_visible(const char *root)
 	    !expect_stat(cg, "reports_timer", 1))
 		goto cleanup;
 
-	if (report(pid, "timer", 0) || !expect_prio(pid, PRIO_NORMAL))
+	if (vb_report(pid, "timer", 0) || !expect_prio(pid, PRIO_NORMAL))
 		goto cleanup;
 	if (!expect_stat(cg, "retracted", 1) || !expect_stat(cg, "nr_boosted", 0) ||
 	    !stat_consistent(cg))
@@ -271,7 +242,8 @@ static int test_engine_caps(const char *root)
 
 	parent = vb_create(root, "vbe_caps");
 	cg = parent ? vb_create(parent, "vm") : NULL;
-	if (!cg || cg_write(cg, "vcpuboost.slice", "1000000") ||
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "1000000") ||
 	    cg_write(cg, "vcpuboost.triggers", "irq 30\nguest max"))
 		goto cleanup;
 	pid = spawn(cg, -1, false);
@@ -279,34 +251,34 @@ static int test_engine_caps(const char *root)
 		goto cleanup;
 
 	/* The trigger's value caps what the report asks for... */
-	if (report(pid, "irq", 99) || !expect_prio(pid, PRIO_BOOSTED(30)) ||
-	    report(pid, "irq", 0))
+	if (vb_report(pid, "irq", 99) || !expect_prio(pid, PRIO_BOOSTED(30)) ||
+	    vb_report(pid, "irq", 0))
 		goto cleanup;
 	/* ...and the report what the value allows. */
-	if (report(pid, "irq", 12) || !expect_prio(pid, PRIO_BOOSTED(12)) ||
-	    report(pid, "irq", 0))
+	if (vb_report(pid, "irq", 12) || !expect_prio(pid, PRIO_BOOSTED(12)) ||
+	    vb_report(pid, "irq", 0))
 		goto cleanup;
 	/* The guest asks; "max" lets it have what it asks for. */
-	if (report(pid, "guest", 42) || !expect_prio(pid, PRIO_BOOSTED(42)) ||
-	    report(pid, "guest", 0))
+	if (vb_report(pid, "guest", 42) || !expect_prio(pid, PRIO_BOOSTED(42)) ||
+	    vb_report(pid, "guest", 0))
 		goto cleanup;
 	/* Its own ceiling. */
 	if (cg_write(cg, "vcpuboost.prio.max", "9") ||
-	    report(pid, "irq", 99) || !expect_prio(pid, PRIO_BOOSTED(9)) ||
-	    report(pid, "irq", 0))
+	    vb_report(pid, "irq", 99) || !expect_prio(pid, PRIO_BOOSTED(9)) ||
+	    vb_report(pid, "irq", 0))
 		goto cleanup;
 	/* The parent's ceiling. */
 	if (cg_write(parent, "vcpuboost.prio.max", "4") ||
-	    report(pid, "guest", 99) || !expect_prio(pid, PRIO_BOOSTED(4)) ||
-	    report(pid, "guest", 0))
+	    vb_report(pid, "guest", 99) || !expect_prio(pid, PRIO_BOOSTED(4)) ||
+	    vb_report(pid, "guest", 0))
 		goto cleanup;
 	/* Several triggers at once: the highest; retracting it lowers to the next. */
 	if (cg_write(parent, "vcpuboost.prio.max", "max") ||
 	    cg_write(cg, "vcpuboost.prio.max", "max") ||
 	    cg_write(cg, "vcpuboost.triggers", "timer 3\nnmi 7") ||
-	    report(pid, "timer", 99) || report(pid, "nmi", 99) ||
-	    !expect_prio(pid, PRIO_BOOSTED(7)) || report(pid, "nmi", 0) ||
-	    !expect_prio(pid, PRIO_BOOSTED(3)) || report(pid, "timer", 0) ||
+	    vb_report(pid, "timer", 99) || vb_report(pid, "nmi", 99) ||
+	    !expect_prio(pid, PRIO_BOOSTED(7)) || vb_report(pid, "nmi", 0) ||
+	    !expect_prio(pid, PRIO_BOOSTED(3)) || vb_report(pid, "timer", 0) ||
 	    !expect_prio(pid, PRIO_NORMAL))
 		goto cleanup;
 	if (!expect_stat(cg, "grants", 6) || !expect_stat(cg, "retracted", 6) ||
@@ -328,19 +300,21 @@ static int test_engine_denied(const char *root)
 	char *cg;
 
 	cg = vb_create(root, "vbe_denied");
-	if (!cg || cg_write(cg, "vcpuboost.triggers", "timer 0"))
+	/* Granted: each denial below has the cause it is there for. */
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.triggers", "timer 0"))
 		goto cleanup;
 	pid = spawn(cg, -1, false);
 	if (pid < 0)
 		goto cleanup;
-	if (report(pid, "timer", 50) || !expect_prio(pid, PRIO_NORMAL))
+	if (vb_report(pid, "timer", 50) || !expect_prio(pid, PRIO_NORMAL))
 		goto cleanup;
 	if (cg_write(cg, "vcpuboost.prio.max", "0") ||
-	    report(pid, "irq", 50) || !expect_prio(pid, PRIO_NORMAL))
+	    vb_report(pid, "irq", 50) || !expect_prio(pid, PRIO_NORMAL))
 		goto cleanup;
 	if (cg_write(cg, "vcpuboost.prio.max", "max") ||
 	    cg_write(cg, "vcpuboost.max", "0") ||
-	    report(pid, "nmi", 50) || !expect_prio(pid, PRIO_NORMAL))
+	    vb_report(pid, "nmi", 50) || !expect_prio(pid, PRIO_NORMAL))
 		goto cleanup;
 	if (!expect_stat(cg, "denied", 3) || !expect_stat(cg, "grants", 0) ||
 	    !expect_stat(cg, "reports_timer", 1) || !expect_stat(cg, "reports_irq", 1) ||
@@ -369,7 +343,7 @@ static int test_engine_unmanaged(const char *root)
 	if (!cg || pid < 0)
 		goto cleanup;
 	denied = stat_key(root, "denied");
-	if (report(pid, "irq", 50) || !expect_prio(pid, PRIO_NORMAL))
+	if (vb_report(pid, "irq", 50) || !expect_prio(pid, PRIO_NORMAL))
 		goto cleanup;
 	if (stat_key(root, "denied") != denied + 1 || stat_key(cg, "denied") != 0)
 		goto cleanup;
@@ -390,7 +364,7 @@ static int test_engine_reporter_input(const char *root)
 	int fd, i, ret = KSFT_PASS;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		fd = open(REPORT_PATH, O_WRONLY);
+		fd = open(VB_REPORT_PATH, O_WRONLY);
 		if (fd < 0)
 			return KSFT_FAIL;
 		if (write(fd, bad[i], strlen(bad[i])) >= 0 && strlen(bad[i])) {
@@ -400,7 +374,7 @@ static int test_engine_reporter_input(const char *root)
 		close(fd);
 	}
 	/* No such thread. */
-	if (report(0x3fffffff, "irq", 5) != -ESRCH)
+	if (vb_report(0x3fffffff, "irq", 5) != -ESRCH)
 		ret = KSFT_FAIL;
 	return ret;
 }
@@ -425,13 +399,13 @@ static int run_share(const char *cg, bool boost, double *share)
 	end = now_ms() + 2000;
 	while (now_ms() < end) {
 		/* A slice lasts 1s: report again before it runs out. */
-		if (boost && (report(vcpu, "irq", 0) || report(vcpu, "irq", 1)))
+		if (boost && (vb_report(vcpu, "irq", 0) || vb_report(vcpu, "irq", 1)))
 			goto out;
 		sleep_ms(100);
 	}
 	v1 = task_cputime(vcpu);
 	h1 = task_cputime(hog);
-	if (boost && report(vcpu, "irq", 0))
+	if (boost && vb_report(vcpu, "irq", 0))
 		goto out;
 	if (v1 - v0 + h1 - h0 <= 0)
 		goto out;
@@ -452,7 +426,8 @@ static int test_engine_cpu_share(const char *root)
 	if (ncpus < 2)
 		return KSFT_SKIP;
 	cg = vb_create(root, "vbe_share");
-	if (!cg || cg_write(cg, "vcpuboost.slice", "1000000"))
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "1000000"))
 		goto cleanup;
 	/* The test itself reports from the other CPU. */
 	pin(0, 1);
@@ -463,16 +438,7 @@ static int test_engine_cpu_share(const char *root)
 	if (shared > 0.25 && shared < 0.75 && boosted > 0.9)
 		ret = KSFT_PASS;
 cleanup:
-	pin(0, 0);
-	{
-		cpu_set_t all;
-		int i;
-
-		CPU_ZERO(&all);
-		for (i = 0; i < ncpus; i++)
-			CPU_SET(i, &all);
-		sched_setaffinity(0, sizeof(all), &all);
-	}
+	unpin();
 	vb_destroy(cg);
 	return ret;
 }
@@ -485,12 +451,13 @@ static int test_engine_slice_expiry(const char *root)
 	char *cg;
 
 	cg = vb_create(root, "vbe_slice");
-	if (!cg || cg_write(cg, "vcpuboost.slice", "50000"))
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "50000"))
 		goto cleanup;
 	pid = spawn(cg, -1, false);
 	if (pid < 0)
 		goto cleanup;
-	if (report(pid, "unhalt", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (vb_report(pid, "unhalt", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
 		goto cleanup;
 	sleep_ms(150);
 	if (!expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "expired", 1))
@@ -500,14 +467,14 @@ static int test_engine_slice_expiry(const char *root)
 	if (!expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "grants", 1))
 		goto cleanup;
 	/* A new report boosts again. */
-	if (report(pid, "unhalt", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (vb_report(pid, "unhalt", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
 		goto cleanup;
 	sleep_ms(150);
 	if (!expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "expired", 2) ||
 	    !expect_stat(cg, "grants", 2) || !stat_consistent(cg))
 		goto cleanup;
 	/* Retracting a trigger whose boost expired counts nothing. */
-	if (report(pid, "unhalt", 0) || !expect_stat(cg, "retracted", 0))
+	if (vb_report(pid, "unhalt", 0) || !expect_stat(cg, "retracted", 0))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
@@ -524,14 +491,15 @@ static int test_engine_revoke_policy(const char *root)
 	char *cg;
 
 	cg = vb_create(root, "vbe_revoke");
-	if (!cg || cg_write(cg, "vcpuboost.slice", "1000000") ||
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "1000000") ||
 	    cg_write(cg, "vcpuboost.triggers", "irq 20\ntimer 20"))
 		goto cleanup;
 	pid = spawn(cg, -1, false);
 	if (pid < 0)
 		goto cleanup;
 
-	if (report(pid, "irq", 99) || !expect_prio(pid, PRIO_BOOSTED(20)))
+	if (vb_report(pid, "irq", 99) || !expect_prio(pid, PRIO_BOOSTED(20)))
 		goto cleanup;
 	/* A ceiling at or above the level keeps it. */
 	if (cg_write(cg, "vcpuboost.prio.max", "20") ||
@@ -542,14 +510,14 @@ static int test_engine_revoke_policy(const char *root)
 		goto cleanup;
 
 	if (cg_write(cg, "vcpuboost.prio.max", "max") ||
-	    report(pid, "timer", 99) || !expect_prio(pid, PRIO_BOOSTED(20)))
+	    vb_report(pid, "timer", 99) || !expect_prio(pid, PRIO_BOOSTED(20)))
 		goto cleanup;
 	if (cg_write(cg, "vcpuboost.triggers", "timer 0") ||
 	    !expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "revoked", 2))
 		goto cleanup;
 
 	if (cg_write(cg, "vcpuboost.triggers", "timer 20") ||
-	    report(pid, "timer", 99) || !expect_prio(pid, PRIO_BOOSTED(20)))
+	    vb_report(pid, "timer", 99) || !expect_prio(pid, PRIO_BOOSTED(20)))
 		goto cleanup;
 	if (cg_write(cg, "vcpuboost.max", "0") ||
 	    !expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "revoked", 3) ||
@@ -571,13 +539,14 @@ static int test_engine_migration(const char *root)
 
 	a = vb_create(root, "vbe_mig_a");
 	b = vb_create(root, "vbe_mig_b");
-	if (!a || !b || cg_write(a, "vcpuboost.slice", "1000000") ||
+	if (!a || !b || vb_grant(root, a, "max") || vb_grant(root, b, "max") ||
+	    cg_write(a, "vcpuboost.slice", "1000000") ||
 	    cg_write(b, "vcpuboost.slice", "1000000"))
 		goto cleanup;
 	pid = spawn(a, -1, false);
 	if (pid < 0)
 		goto cleanup;
-	if (report(pid, "nmi", 9) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (vb_report(pid, "nmi", 9) || !expect_prio(pid, PRIO_BOOSTED(1)))
 		goto cleanup;
 	if (cg_enter(b, pid) || !expect_prio(pid, PRIO_NORMAL))
 		goto cleanup;
@@ -589,7 +558,7 @@ static int test_engine_migration(const char *root)
 	if (!expect_prio(pid, PRIO_NORMAL))
 		goto cleanup;
 	/* ...a new report does, charged there. */
-	if (report(pid, "nmi", 9) || !expect_prio(pid, PRIO_BOOSTED(1)) ||
+	if (vb_report(pid, "nmi", 9) || !expect_prio(pid, PRIO_BOOSTED(1)) ||
 	    !expect_stat(b, "grants", 1))
 		goto cleanup;
 	/* Out of every vcpuboost cgroup: back to the root. */
@@ -613,13 +582,14 @@ static int test_engine_teardown(const char *root)
 
 	parent = vb_create(root, "vbe_teardown");
 	cg = parent ? vb_create(parent, "vm") : NULL;
-	if (!cg || cg_write(cg, "vcpuboost.slice", "1000000") ||
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "1000000") ||
 	    cg_write(parent, "vcpuboost.slice", "1000000"))
 		goto cleanup;
 
 	/* Exit. */
 	pid = spawn(cg, -1, false);
-	if (pid < 0 || report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (pid < 0 || vb_report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
 		goto cleanup;
 	reap(pid);
 	pid = -1;
@@ -628,7 +598,7 @@ static int test_engine_teardown(const char *root)
 
 	/* rmdir once its boosted task is gone: the counts move up. */
 	pid = spawn(cg, -1, true);
-	if (pid < 0 || report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (pid < 0 || vb_report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
 		goto cleanup;
 	reap(pid);
 	pid = -1;
@@ -639,10 +609,11 @@ static int test_engine_teardown(const char *root)
 		goto cleanup;
 
 	/* Disabling the controller under a boosted task ends its boost. */
-	if (cg_create(cg) || cg_write(cg, "vcpuboost.slice", "1000000"))
+	if (cg_create(cg) || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "1000000"))
 		goto cleanup;
 	pid = spawn(cg, -1, false);
-	if (pid < 0 || report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (pid < 0 || vb_report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
 		goto cleanup;
 	if (cg_write(parent, "cgroup.subtree_control", "-vcpuboost") ||
 	    !expect_prio(pid, PRIO_NORMAL))
@@ -651,9 +622,9 @@ static int test_engine_teardown(const char *root)
 	    !expect_stat(parent, "nr_boosted", 0) || !stat_consistent(parent))
 		goto cleanup;
 	/* The task is now managed by the parent: a report boosts it there. */
-	if (report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (vb_report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
 		goto cleanup;
-	if (report(pid, "irq", 0))
+	if (vb_report(pid, "irq", 0))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
@@ -675,28 +646,29 @@ static int test_engine_own_policy(const char *root)
 	char *cg;
 
 	cg = vb_create(root, "vbe_policy");
-	if (!cg || cg_write(cg, "vcpuboost.slice", "1000000") ||
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "1000000") ||
 	    cg_write(cg, "vcpuboost.triggers", "irq 10"))
 		goto cleanup;
 	pid = spawn(cg, -1, false);
-	if (pid < 0 || report(pid, "irq", 99) || !expect_prio(pid, PRIO_BOOSTED(10)))
+	if (pid < 0 || vb_report(pid, "irq", 99) || !expect_prio(pid, PRIO_BOOSTED(10)))
 		goto cleanup;
 	/* nice while boosted: kept boosted, and nice applies after. */
 	if (setpriority(PRIO_PROCESS, pid, 5) || !expect_prio(pid, PRIO_BOOSTED(10)))
 		goto cleanup;
-	if (report(pid, "irq", 0) || !expect_prio(pid, PRIO_NORMAL + 5))
+	if (vb_report(pid, "irq", 0) || !expect_prio(pid, PRIO_NORMAL + 5))
 		goto cleanup;
 	/* An own RT priority above the boost wins, and stays. */
-	if (report(pid, "irq", 99) || sched_setscheduler(pid, SCHED_FIFO, &sp) ||
+	if (vb_report(pid, "irq", 99) || sched_setscheduler(pid, SCHED_FIFO, &sp) ||
 	    !expect_prio(pid, PRIO_BOOSTED(50)))
 		goto cleanup;
-	if (report(pid, "irq", 0) || !expect_prio(pid, PRIO_BOOSTED(50)) ||
+	if (vb_report(pid, "irq", 0) || !expect_prio(pid, PRIO_BOOSTED(50)) ||
 	    sched_getscheduler(pid) != SCHED_FIFO)
 		goto cleanup;
 	/* Below the boost, the boost wins until it ends. */
 	sp.sched_priority = 2;
-	if (sched_setscheduler(pid, SCHED_FIFO, &sp) || report(pid, "irq", 99) ||
-	    !expect_prio(pid, PRIO_BOOSTED(10)) || report(pid, "irq", 0) ||
+	if (sched_setscheduler(pid, SCHED_FIFO, &sp) || vb_report(pid, "irq", 99) ||
+	    !expect_prio(pid, PRIO_BOOSTED(10)) || vb_report(pid, "irq", 0) ||
 	    !expect_prio(pid, PRIO_BOOSTED(2)))
 		goto cleanup;
 	sp.sched_priority = 0;
@@ -706,6 +678,244 @@ static int test_engine_own_policy(const char *root)
 	ret = KSFT_PASS;
 cleanup:
 	reap(pid);
+	vb_destroy(cg);
+	return ret;
+}
+
+/* Wait up to @ms for @pid's priority to read @expect, as expect_prio(). */
+static int wait_prio(pid_t pid, long expect, long ms)
+{
+	long end = now_ms() + ms;
+
+	while (vb_task_prio(pid) != expect && now_ms() < end)
+		sleep_ms(10);
+	return expect_prio(pid, expect);
+}
+
+/* The state letter of /proc/@pid/stat, '?' if unread */
+static char task_state(pid_t pid)
+{
+	char buf[1024], *p = vb_proc_stat(pid, buf, sizeof(buf));
+
+	return p ? *p : '?';
+}
+
+/* A PI futex (a 32-bit word) in memory shared with the children */
+static unsigned int *pi_futex;
+
+struct pi_owner {
+	int ready;	/* written once the lock is taken ('x') or not ('e') */
+	int go;		/* read before letting go of it */
+	pid_t tid;
+};
+
+static long futex_pi(int op)
+{
+	return syscall(SYS_futex, pi_futex, op, 0, NULL, NULL, 0);
+}
+
+static void *pi_owner_fn(void *arg)
+{
+	struct pi_owner *o = arg;
+	char c = 'x';
+
+	o->tid = syscall(SYS_gettid);
+	if (futex_pi(FUTEX_LOCK_PI))
+		c = 'e';
+	if (write(o->ready, &c, 1) != 1 || c != 'x')
+		return NULL;
+	/* Hold the lock, asleep, until told to let go. */
+	if (read(o->go, &c, 1) < 0)
+		ksft_print_msg("PI owner: %s\n", strerror(errno));
+	futex_pi(FUTEX_UNLOCK_PI);
+	return NULL;
+}
+
+/* A waiter: blocks on the lock, then lets go of it once it has it. */
+static void pi_waiter(void)
+{
+	if (!futex_pi(FUTEX_LOCK_PI))
+		futex_pi(FUTEX_UNLOCK_PI);
+	sleep_forever();
+}
+
+/*
+ * A boost propagates along a PI chain as an RT priority does: the owner of
+ * a PI futex that a boosted task waits for inherits the boost, and loses it
+ * when the boost ends. The waiter was queued on the rt_mutex before its
+ * boost, at its normal priority, so only an rt_mutex_adjust_pi() on every
+ * change of boost tells the owner: without it (the old engine) the owner
+ * stays at 20 while the waiter reads -6, and the test fails.
+ */
+static int test_engine_pi_futex(const char *root)
+{
+	int ret = KSFT_FAIL, ready[2] = { -1, -1 }, go[2] = { -1, -1 }, i;
+	struct pi_owner o = { .tid = -1 };
+	bool owner_running = false;
+	pid_t waiter = -1;
+	pthread_t owner;
+	char *cg = NULL;
+	long end;
+	char c;
+
+	pi_futex = mmap(NULL, sizeof(*pi_futex), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pi_futex == MAP_FAILED)
+		return KSFT_FAIL;
+	*pi_futex = 0;
+	cg = vb_create(root, "vbe_pi");
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "1000000") ||
+	    cg_write(cg, "vcpuboost.triggers", "irq 5"))
+		goto cleanup;
+	if (pipe(ready) || pipe(go))
+		goto cleanup;
+
+	/* The owner: a SCHED_OTHER thread of this process, outside @cg. */
+	o.ready = ready[1];
+	o.go = go[0];
+	if (pthread_create(&owner, NULL, pi_owner_fn, &o))
+		goto cleanup;
+	owner_running = true;
+	if (read(ready[0], &c, 1) != 1 || c != 'x')
+		goto cleanup;
+
+	/* The waiter, in @cg: wait until it sleeps on the lock. */
+	waiter = spawn_body(cg, -1, pi_waiter);
+	if (waiter < 0)
+		goto cleanup;
+	end = now_ms() + 10000;
+	while (!(__atomic_load_n(pi_futex, __ATOMIC_ACQUIRE) & FUTEX_WAITERS) ||
+	       task_state(waiter) != 'S') {
+		if (now_ms() > end) {
+			ksft_print_msg("the waiter did not block on the lock\n");
+			goto cleanup;
+		}
+		sleep_ms(10);
+	}
+	if (!expect_prio(o.tid, PRIO_NORMAL) || !expect_prio(waiter, PRIO_NORMAL))
+		goto cleanup;
+
+	/* Boosting the waiter boosts the owner (maybe from a workqueue)... */
+	if (vb_report(waiter, "irq", 5) || !expect_prio(waiter, PRIO_BOOSTED(5)) ||
+	    !wait_prio(o.tid, PRIO_BOOSTED(5), 5000))
+		goto cleanup;
+	/* ...and ending the boost ends the owner's. */
+	if (vb_report(waiter, "irq", 0) || !expect_prio(waiter, PRIO_NORMAL) ||
+	    !wait_prio(o.tid, PRIO_NORMAL, 5000))
+		goto cleanup;
+
+	/* The owner lets go; the waiter takes the lock and lets go too. */
+	if (write(go[1], "x", 1) != 1)
+		goto cleanup;
+	pthread_join(owner, NULL);
+	owner_running = false;
+	end = now_ms() + 5000;
+	while (__atomic_load_n(pi_futex, __ATOMIC_ACQUIRE) && now_ms() < end)
+		sleep_ms(10);
+	if (*pi_futex) {
+		ksft_print_msg("futex word %#x, the waiter did not get the lock\n",
+			       *pi_futex);
+		goto cleanup;
+	}
+	if (!expect_stat(cg, "grants", 1) || !expect_stat(cg, "retracted", 1) ||
+	    !stat_consistent(cg))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	/* EOF on its pipe lets the owner go too. */
+	if (go[1] >= 0)
+		close(go[1]);
+	if (owner_running)
+		pthread_join(owner, NULL);
+	reap(waiter);
+	for (i = 0; i < 2; i++)
+		if (ready[i] >= 0)
+			close(ready[i]);
+	if (go[0] >= 0)
+		close(go[0]);
+	munmap(pi_futex, sizeof(*pi_futex));
+	vb_destroy(cg);
+	return ret;
+}
+
+/* An owner that takes the lock and keeps it, busy */
+static void pi_spinning_owner(void)
+{
+	if (futex_pi(FUTEX_LOCK_PI))
+		exit(1);
+	spin_forever();
+}
+
+/* Wait up to @ms for the futex word to satisfy @mask (0: to be taken). */
+static int wait_futex(unsigned int mask, long ms)
+{
+	long end = now_ms() + ms;
+	unsigned int v;
+
+	while (v = __atomic_load_n(pi_futex, __ATOMIC_ACQUIRE),
+	       mask ? !(v & mask) : !v) {
+		if (now_ms() > end)
+			return 0;
+		sleep_ms(10);
+	}
+	return 1;
+}
+
+/*
+ * A boost that the owner of a PI futex inherits is charged to the boost's
+ * budget: the waiter runs no more while it waits, so before, the owner ran
+ * at the boost's priority for the whole slice, uncharged, never throttled,
+ * and again after every new report, whoever it was.
+ */
+static int test_engine_pi_donor_charged(const char *root)
+{
+	pid_t owner = -1, waiter = -1;
+	long t0, elapsed, charged, allowed;
+	int ret = KSFT_FAIL;
+	char *cg = NULL;
+
+	pi_futex = mmap(NULL, sizeof(*pi_futex), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pi_futex == MAP_FAILED)
+		return KSFT_FAIL;
+	*pi_futex = 0;
+	cg = vb_create(root, "vbe_pi_charge");
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "1000000") ||
+	    cg_write(cg, "vcpuboost.triggers", "irq 5") ||
+	    cg_write(cg, "vcpuboost.max", "10000 100000"))
+		goto cleanup;
+	/* A busy owner outside @cg, on the other CPU; the waiter in @cg. */
+	owner = spawn_body(NULL, ncpus > 1 ? 1 : 0, pi_spinning_owner);
+	if (owner < 0 || !wait_futex(0, 5000))
+		goto cleanup;
+	waiter = spawn_body(cg, -1, pi_waiter);
+	if (waiter < 0 || !wait_futex(FUTEX_WAITERS, 10000))
+		goto cleanup;
+	for (t0 = now_ms(); task_state(waiter) != 'S'; sleep_ms(10))
+		if (now_ms() - t0 > 10000)
+			goto cleanup;
+
+	t0 = now_ms();
+	if (vb_report(waiter, "irq", 5) || !wait_prio(owner, PRIO_BOOSTED(5), 5000))
+		goto cleanup;
+	/* The owner spends the budget: the boost ends, and the owner's with it. */
+	if (!wait_prio(owner, PRIO_NORMAL, 5000))
+		goto cleanup;
+	elapsed = now_ms() - t0;
+	charged = stat_key(cg, "boosted_usec");
+	allowed = (elapsed / 100 + 2) * (10000 + 1000 * ncpus);
+	if (stat_key(cg, "nr_throttled") < 1 || charged < 5000 || charged > allowed) {
+		ksft_print_msg("owner ran boosted %ld ms: %ld us charged (allowed %ld), %ld throttles\n",
+			       elapsed, charged, allowed, stat_key(cg, "nr_throttled"));
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	reap(waiter);
+	reap(owner);
+	munmap(pi_futex, sizeof(*pi_futex));
 	vb_destroy(cg);
 	return ret;
 }
@@ -744,12 +954,12 @@ static long hammer(const char *cg, pid_t *pids, int n, long ms)
 
 	while (now_ms() < end) {
 		for (i = 0; i < n; i++)
-			if (report(pids[i], "guest", 50))
+			if (vb_report(pids[i], "guest", 50))
 				return -1;
 		sleep_ms(1);
 	}
 	for (i = 0; i < n; i++)
-		report(pids[i], "guest", 0);
+		vb_report(pids[i], "guest", 0);
 	return stat_key(cg, "boosted_usec") - before;
 }
 
@@ -767,7 +977,8 @@ static int test_engine_budget(const char *root)
 
 	parent = vb_create(root, "vbe_budget");
 	cg = parent ? vb_create(parent, "vm") : NULL;
-	if (!cg || cg_write(cg, "vcpuboost.max", "10000 100000") ||
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.max", "10000 100000") ||
 	    cg_write(cg, "vcpuboost.slice", "1000000"))
 		goto cleanup;
 	fd = events_watch(parent, "vcpuboost.events");
@@ -824,7 +1035,8 @@ static int test_engine_budget_hierarchy(const char *root)
 		goto cleanup;
 	for (i = 0; i < 2; i++) {
 		c[i] = vb_create(parent, i ? "vcpu1" : "vcpu0");
-		if (!c[i] || cg_write(c[i], "vcpuboost.slice", "1000000"))
+		if (!c[i] || vb_grant(root, c[i], "max") ||
+		    cg_write(c[i], "vcpuboost.slice", "1000000"))
 			goto cleanup;
 		pids[i] = spawn(c[i], i % ncpus, true);
 		if (pids[i] < 0)
@@ -854,7 +1066,142 @@ cleanup:
 	return ret;
 }
 
-/* Taking a CPU down ends the boosts of the tasks on it. */
+/*
+ * A busy task on CPU 0 in @cg, granted every level below @root, with the
+ * budget @max and the longest slice; the test itself moves to CPU 1, and
+ * sleeps there while it waits, since under emulation a busy CPU 1 would
+ * slow CPU 0 down. unpin() afterwards.
+ */
+static pid_t spawn_spinner(const char *root, const char *cg, const char *max)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%s", max);
+	if (vb_grant(root, cg, "max") || cg_write(cg, "vcpuboost.max", buf) ||
+	    cg_write(cg, "vcpuboost.slice", "1000000"))
+		return -1;
+	pin(0, 1);
+	return spawn(cg, 0, true);
+}
+
+/*
+ * A budget made finite while a boost is in force binds that boost from the
+ * write on, within the overshoot of vcpuboost.max: at most the budget plus
+ * 1000us per CPU per period. The old engine armed a boost's enforcement
+ * timer only at the grant, where the budget was still "max", and so left
+ * the boost to be charged at ticks and at the end of its 1s slice.
+ */
+static int test_engine_budget_set_while_boosted(const char *root)
+{
+	const long budget = 10000, period = 100000;
+	long before, charged, allowed, t0, ms;
+	int ret = KSFT_FAIL;
+	pid_t pid = -1;
+	char *cg;
+
+	if (ncpus < 2)
+		return KSFT_SKIP;
+	cg = vb_create(root, "vbe_budget_set");
+	pid = cg ? spawn_spinner(root, cg, "max 100000") : -1;
+	if (pid < 0 || vb_report(pid, "irq", 1) || !expect_prio(pid, PRIO_BOOSTED(1)))
+		goto cleanup;
+
+	before = stat_key(cg, "boosted_usec");
+	t0 = now_ms();
+	if (before < 0 || cg_write(cg, "vcpuboost.max", "10000 100000"))
+		goto cleanup;
+	sleep_ms(1000);
+	charged = stat_key(cg, "boosted_usec") - before;
+	ms = now_ms() - t0;
+	allowed = (ms * 1000 / period + 2) * (budget + 1000 * ncpus);
+	ksft_print_msg("charged %ld us in %ld ms after the budget was set, allowed %ld\n",
+		       charged, ms, allowed);
+	if (charged > allowed)
+		goto cleanup;
+	/* Running out of it ended the boost. */
+	if (!expect_prio(pid, PRIO_NORMAL) || stat_key(cg, "nr_throttled") < 1 ||
+	    !expect_stat(cg, "revoked", 1) || !stat_consistent(cg))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	reap(pid);
+	unpin();
+	vb_destroy(cg);
+	return ret;
+}
+
+#define THROTTLED_PADS	16
+
+/*
+ * throttled_usec counts time the cgroup spent throttled, so it can never
+ * exceed the time the cgroup has existed. The old vcpuboost.stat took the
+ * time before the cgroups' locks: a throttle that began in between made
+ * now - throttled_since negative, and the u64 sum read ~1.8e16. To catch
+ * that race, a report comes right before every read, so the throttle it
+ * leads to falls during the read, and the stat of a parent is read, whose
+ * walk visits empty cgroups before the throttled one.
+ */
+static int test_engine_throttled_usec_sane(const char *root)
+{
+	char *parent = NULL, *cg = NULL, *pads[THROTTLED_PADS] = { NULL };
+	long created, end, reads = 0, v, limit;
+	int ret = KSFT_FAIL, i;
+	pid_t pid = -1;
+
+	if (ncpus < 2)
+		return KSFT_SKIP;
+	created = now_ms();
+	parent = vb_create(root, "vbe_throttled");
+	if (!parent)
+		goto cleanup;
+	for (i = 0; i < THROTTLED_PADS; i++) {
+		pads[i] = cg_name_indexed(parent, "pad", i);
+		if (!pads[i] || cg_create(pads[i]))
+			goto cleanup;
+	}
+	/* Created last, walked last. */
+	cg = vb_create(parent, "vm");
+	pid = cg ? spawn_spinner(root, cg, "100 1000") : -1;
+	if (pid < 0)
+		goto cleanup;
+
+	end = now_ms() + 3000;
+	while (now_ms() < end) {
+		if (vb_report(pid, "irq", 1))
+			goto cleanup;
+		for (i = 0; i < 2; i++) {
+			v = stat_key(i ? cg : parent, "throttled_usec");
+			limit = (now_ms() - created + 1) * 1000;
+			reads++;
+			if (v < 0 || v > limit) {
+				ksft_print_msg("read %ld: throttled_usec %ld > %ld us alive\n",
+					       reads, v, limit);
+				goto cleanup;
+			}
+		}
+	}
+	ksft_print_msg("%ld reads, %ld throttles, throttled_usec %ld\n", reads,
+		       stat_key(cg, "nr_throttled"), stat_key(cg, "throttled_usec"));
+	/* It did throttle, many times. */
+	if (stat_key(cg, "nr_throttled") < 10 || !stat_consistent(parent))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	reap(pid);
+	unpin();
+	vb_destroy(cg);
+	for (i = 0; i < THROTTLED_PADS; i++)
+		vb_destroy(pads[i]);
+	vb_destroy(parent);
+	return ret;
+}
+
+/*
+ * A CPU going offline takes no boost: like any priority, it follows its
+ * task to another CPU, and its timer migrates with the CPU's timers. (It
+ * used to be revoked, but nothing stopped a new report from granting it
+ * again at once.)
+ */
 static int test_engine_hotplug(const char *root)
 {
 	const char *online = "/sys/devices/system/cpu/cpu1/online";
@@ -865,24 +1212,203 @@ static int test_engine_hotplug(const char *root)
 	if (ncpus < 2 || access(online, W_OK))
 		return KSFT_SKIP;
 	cg = vb_create(root, "vbe_hotplug");
-	if (!cg || cg_write(cg, "vcpuboost.slice", "1000000"))
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "1000000"))
 		goto cleanup;
 	/*
 	 * A sleeping task: a busy one, boosted above the CPU hotplug thread,
 	 * would hold the CPU up until its slice ends.
 	 */
 	pid = spawn(cg, 1, false);
-	if (pid < 0 || report(pid, "timer", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (pid < 0 || vb_report(pid, "timer", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
 		goto cleanup;
 	if (write_text(online, "0", 1) != 1)
 		goto cleanup;
-	if (!expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "revoked", 1))
+	if (!expect_prio(pid, PRIO_BOOSTED(1)) || !expect_stat(cg, "revoked", 0) ||
+	    vb_report(pid, "timer", 0) || !expect_prio(pid, PRIO_NORMAL))
 		goto cleanup_online;
+	/* And boosts again, on the CPU left. */
+	if (vb_report(pid, "timer", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+		goto cleanup_online;
+	if (write_text(online, "1", 1) != 1)
+		goto cleanup;
+	if (vb_report(pid, "timer", 0) || !expect_prio(pid, PRIO_NORMAL) ||
+	    !expect_stat(cg, "retracted", 2) || !stat_consistent(cg))
+		goto cleanup;
 	ret = KSFT_PASS;
+	goto cleanup;
 cleanup_online:
 	write_text(online, "1", 1);
 cleanup:
 	reap(pid);
+	vb_destroy(cg);
+	return ret;
+}
+
+/*
+ * The runtime charged is what the boost gave: a task whose own priority is
+ * as high as its boost's, or higher, spends none of the budget by running.
+ */
+static int test_engine_own_prio_uncharged(const char *root)
+{
+	struct sched_param sp = { .sched_priority = 50 };
+	long before, charged;
+	int ret = KSFT_FAIL;
+	pid_t pid = -1;
+	char *cg;
+
+	cg = vb_create(root, "vbe_uncharged");
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "1000000"))
+		goto cleanup;
+	/* Busy on the other CPU, so that this one stays free to watch. */
+	pid = spawn(cg, ncpus > 1 ? 1 : 0, true);
+	if (pid < 0 || sched_setscheduler(pid, SCHED_FIFO, &sp))
+		goto cleanup;
+	if (vb_report(pid, "irq", 10) || !expect_stat(cg, "nr_boosted", 1))
+		goto cleanup;
+	before = stat_key(cg, "boosted_usec");
+	sleep_ms(300);
+	charged = stat_key(cg, "boosted_usec") - before;
+	if (vb_report(pid, "irq", 0))
+		goto cleanup;
+	if (charged > 1000) {
+		ksft_print_msg("a FIFO 50 task boosted to 10 was charged %ld us in 300 ms\n",
+			       charged);
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	reap(pid);
+	vb_destroy(cg);
+	return ret;
+}
+
+/* SysRq-n takes real-time priority from every user task, a boost too. */
+static int test_engine_sysrq_normalize(const char *root)
+{
+	int ret = KSFT_FAIL;
+	pid_t pid = -1;
+	char *cg;
+
+	if (access("/proc/sysrq-trigger", W_OK))
+		return KSFT_SKIP;
+	cg = vb_create(root, "vbe_sysrq");
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "1000000"))
+		goto cleanup;
+	pid = spawn(cg, -1, false);
+	if (pid < 0 || vb_report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+		goto cleanup;
+	if (write_text("/proc/sysrq-trigger", "n", 1) != 1)
+		goto cleanup;
+	if (!expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "revoked", 1) ||
+	    !expect_stat(cg, "nr_boosted", 0) || !stat_consistent(cg))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	reap(pid);
+	vb_destroy(cg);
+	return ret;
+}
+
+static int set_fifo(pid_t pid, int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+
+	return sched_setscheduler(pid, prio ? SCHED_FIFO : SCHED_OTHER, &sp);
+}
+
+/*
+ * A boost that ends in hardirq context, its slice's timer firing on the CPU
+ * where the boosted task runs, takes the running task out of the RT class
+ * there and runs the RT balance callbacks from that interrupt: with an RT
+ * task waiting on the other, overloaded CPU, pull_rt_task() brings it over.
+ * Lockdep watches the whole path (the harness fails on any report).
+ */
+static int test_engine_hardirq_deboost(const char *root)
+{
+	char buf[1 << 16], needle[64], *line;
+	pid_t spinner = -1, a = -1, b = -1;
+	int ret = KSFT_FAIL, seen = 0;
+	cpu_set_t both;
+	char *cg;
+
+	if (ncpus < 2 || access(TRACE_DIR "/events/vcpuboost/vcpuboost_end/enable", W_OK))
+		return KSFT_SKIP;
+	cg = vb_create(root, "vbe_hardirq");
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "300000") ||
+	    cg_write(cg, "vcpuboost.triggers", "irq max"))
+		goto cleanup;
+	/* Started as SCHED_OTHER: a child inherits its parent's policy. */
+	spinner = spawn(cg, 0, true);
+	a = spawn(NULL, 1, true);
+	b = spawn(NULL, 1, true);
+	if (spinner < 0 || a < 0 || b < 0)
+		goto cleanup;
+	/* This thread, on CPU 0 above everything it started, keeps control. */
+	pin(0, 0);
+	if (set_fifo(0, 90))
+		goto cleanup;
+	write_text(TRACE_DIR "/trace", "", 0);
+	write_text(TRACE_DIR "/events/vcpuboost/vcpuboost_end/enable", "1", 1);
+
+	/* Reported from CPU 0, so its slice timer fires there. */
+	if (vb_report(spinner, "irq", 50) || !expect_prio(spinner, PRIO_BOOSTED(50)))
+		goto cleanup;
+	/* CPU 1 overloaded: FIFO 10 running, FIFO 5 waiting, free to move... */
+	if (set_fifo(a, 10) || set_fifo(b, 5))
+		goto cleanup;
+	/* ...but not to CPU 0, where the boosted spinner is above it. */
+	CPU_ZERO(&both);
+	CPU_SET(0, &both);
+	CPU_SET(1, &both);
+	if (sched_setaffinity(b, sizeof(both), &both))
+		goto cleanup;
+	sleep_ms(100);
+	if (vb_proc_stat_field(b, 39) != 1) {
+		ksft_print_msg("the FIFO 5 task is on CPU %ld before the boost ended\n",
+			       vb_proc_stat_field(b, 39));
+		goto cleanup;
+	}
+	/* The slice ends while this thread sleeps: the spinner runs. */
+	sleep_ms(400);
+	if (!expect_stat(cg, "expired", 1) || !expect_prio(spinner, PRIO_NORMAL))
+		goto cleanup;
+	if (vb_proc_stat_field(b, 39) != 0) {
+		ksft_print_msg("the FIFO 5 task stayed on CPU %ld\n",
+			       vb_proc_stat_field(b, 39));
+		goto cleanup;
+	}
+	/* The boost ended in hardirq context ('h'), on CPU 0. */
+	if (read_text(TRACE_DIR "/trace", buf, sizeof(buf)) <= 0)
+		goto cleanup;
+	snprintf(needle, sizeof(needle), "vcpuboost_end: pid=%d reason=expired", spinner);
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		char *flags = strstr(line, "] ");
+
+		if (!strstr(line, needle) || !flags)
+			continue;
+		seen = 1;
+		if (!strstr(line, "[000]") || !memchr(flags, 'h', 8)) {
+			ksft_print_msg("not in hardirq on CPU 0: %s\n", line);
+			seen = 0;
+		}
+		break;
+	}
+	if (!seen) {
+		ksft_print_msg("no vcpuboost_end for %d in hardirq on CPU 0\n", spinner);
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	write_text(TRACE_DIR "/events/vcpuboost/vcpuboost_end/enable", "0", 1);
+	reap(a);
+	reap(b);
+	reap(spinner);
+	set_fifo(0, 0);
+	unpin();
 	vb_destroy(cg);
 	return ret;
 }
@@ -901,17 +1427,18 @@ static int test_engine_tracepoints(const char *root)
 	if (write_text(TRACE_DIR "/events/vcpuboost/enable", "1", 1) != 1)
 		return KSFT_FAIL;
 	cg = vb_create(root, "vbe_trace");
-	if (!cg || cg_write(cg, "vcpuboost.slice", "1000000") ||
+	if (!cg || vb_grant(root, cg, "max") ||
+	    cg_write(cg, "vcpuboost.slice", "1000000") ||
 	    cg_write(cg, "vcpuboost.triggers", "irq 7"))
 		goto cleanup;
 	pid = spawn(cg, 0, true);
-	if (pid < 0 || report(pid, "irq", 7) || report(pid, "irq", 0))
+	if (pid < 0 || vb_report(pid, "irq", 7) || vb_report(pid, "irq", 0))
 		goto cleanup;
 	/* Spend a small budget, to see the throttle. */
-	if (cg_write(cg, "vcpuboost.max", "2000 100000") || report(pid, "timer", 1))
+	if (cg_write(cg, "vcpuboost.max", "2000 100000") || vb_report(pid, "timer", 1))
 		goto cleanup;
 	sleep_ms(100);
-	report(pid, "timer", 0);
+	vb_report(pid, "timer", 0);
 	if (read_text(TRACE_DIR "/trace", buf, sizeof(buf)) <= 0)
 		goto cleanup;
 	if (!strstr(buf, "vcpuboost_report:") || !strstr(buf, "trigger=irq level=7") ||
@@ -953,7 +1480,7 @@ static void *stress_reporter(void *arg)
 	int fd, len;
 
 	pin(0, (uintptr_t)arg % ncpus);
-	fd = open(REPORT_PATH, O_WRONLY);
+	fd = open(VB_REPORT_PATH, O_WRONLY);
 	if (fd < 0)
 		return NULL;
 	while (!atomic_load(&stress_stop)) {
@@ -1020,11 +1547,12 @@ static void *stress_churn(void *arg)
 
 		tmp = cg_name(stress_cg[0], "churn");
 		sub = cg_name(tmp, "sub");
+		/* Granted below stress_cg[0], whose own grant varies. */
 		if (!cg_create(tmp) &&
 		    !cg_write(tmp, "cgroup.subtree_control", "+vcpuboost") &&
-		    !cg_create(sub)) {
+		    !cg_create(sub) && !vb_grant(stress_cg[0], sub, "max")) {
 			cg_enter(sub, pid);
-			report(pid, "irq", 1 + rnd(&seed) % 99);
+			vb_report(pid, "irq", 1 + rnd(&seed) % 99);
 			usleep(200);
 			if (rnd(&seed) % 2)
 				cg_write(tmp, "cgroup.subtree_control", "-vcpuboost");
@@ -1048,7 +1576,9 @@ static int test_engine_stress(const char *root)
 	top = vb_create(root, "vbe_stress");
 	stress_cg[0] = top ? vb_create(top, "a") : NULL;
 	stress_cg[1] = top ? vb_create(top, "b") : NULL;
-	if (!stress_cg[0] || !stress_cg[1])
+	if (!stress_cg[0] || !stress_cg[1] ||
+	    vb_grant(root, stress_cg[0], "max") ||
+	    vb_grant(root, stress_cg[1], "max"))
 		goto cleanup;
 	stress_root = top;
 	for (i = 0; i < STRESS_TASKS; i++) {
@@ -1092,14 +1622,7 @@ static int test_engine_stress(const char *root)
 cleanup:
 	for (i = 0; i < STRESS_TASKS; i++)
 		reap(stress_pids[i]);
-	{
-		cpu_set_t all;
-
-		CPU_ZERO(&all);
-		for (i = 0; i < ncpus; i++)
-			CPU_SET(i, &all);
-		sched_setaffinity(0, sizeof(all), &all);
-	}
+	unpin();
 	vb_destroy(stress_cg[0]);
 	vb_destroy(stress_cg[1]);
 	vb_destroy(top);
@@ -1124,9 +1647,16 @@ static const struct vcpuboost_test tests[] = {
 	T(test_engine_migration),
 	T(test_engine_teardown),
 	T(test_engine_own_policy),
+	T(test_engine_pi_futex),
+	T(test_engine_pi_donor_charged),
 	T(test_engine_budget),
 	T(test_engine_budget_hierarchy),
+	T(test_engine_budget_set_while_boosted),
+	T(test_engine_throttled_usec_sane),
 	T(test_engine_hotplug),
+	T(test_engine_own_prio_uncharged),
+	T(test_engine_sysrq_normalize),
+	T(test_engine_hardirq_deboost),
 	T(test_engine_tracepoints),
 	T(test_engine_stress),
 };
@@ -1145,7 +1675,7 @@ int main(int argc, char **argv)
 		ksft_exit_skip("cgroup v2 isn't mounted\n");
 	if (cg_read_strstr(root, "cgroup.controllers", "vcpuboost"))
 		ksft_exit_skip("vcpuboost controller isn't available\n");
-	if (access(REPORT_PATH, W_OK))
+	if (access(VB_REPORT_PATH, W_OK))
 		ksft_exit_skip("no test reporter (CONFIG_CGROUP_VCPUBOOST_DEBUG)\n");
 	if (cg_read_strstr(root, "cgroup.subtree_control", "vcpuboost") &&
 	    cg_write(root, "cgroup.subtree_control", "+vcpuboost"))

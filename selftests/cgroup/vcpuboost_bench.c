@@ -33,8 +33,8 @@
 #include <unistd.h>
 
 #include "cgroup_util.h"
+#include "vcpuboost_util.h"
 
-#define REPORT_PATH	"/sys/kernel/debug/vcpuboost/report"
 #define LOAD(p)		__atomic_load_n(p, __ATOMIC_RELAXED)
 #define STORE(p, v)	__atomic_store_n(p, v, __ATOMIC_RELAXED)
 /* A pause this long in the busy task's loop means it was not running. */
@@ -107,7 +107,7 @@ static void latency(const char *cg, int n, long long *out)
 	task = spawn_busy(cg, st);
 	hog = spawn_busy(NULL, NULL);
 	pin(1);
-	fd = open(REPORT_PATH, O_WRONLY);
+	fd = open(VB_REPORT_PATH, O_WRONLY);
 	while (!LOAD(&st->last))
 		usleep(100);
 	for (i = 0; i < n; i++) {
@@ -148,7 +148,7 @@ static double cost(pid_t task, int n, bool pairs)
 	int fd, i, lon, loff;
 	long long t0;
 
-	fd = open(REPORT_PATH, O_WRONLY);
+	fd = open(VB_REPORT_PATH, O_WRONLY);
 	lon = snprintf(on, sizeof(on), "%d timer 1\n", task);
 	loff = snprintf(off, sizeof(off), "%d timer 0\n", task);
 	t0 = now_ns();
@@ -185,7 +185,7 @@ int main(int argc, char **argv)
 	double off, fast, grant;
 	pid_t task;
 
-	if (cg_find_unified_root(root, sizeof(root), NULL) || access(REPORT_PATH, W_OK))
+	if (cg_find_unified_root(root, sizeof(root), NULL) || access(VB_REPORT_PATH, W_OK))
 		return KSFT_SKIP;
 	boosted = calloc(n, sizeof(*boosted));
 	denied = calloc(n, sizeof(*denied));
@@ -196,9 +196,13 @@ int main(int argc, char **argv)
 	kill(task, SIGKILL);
 	waitpid(task, NULL, 0);
 
-	cg_write(root, "cgroup.subtree_control", "+vcpuboost");
-	cg = cg_name(root, "vcpuboost_bench");
-	cg_create(cg);
+	cg = vb_create(root, "vcpuboost_bench");
+	if (!cg) {
+		fprintf(stderr, "cannot create a vcpuboost cgroup\n");
+		return 1;
+	}
+	/* A new cgroup's ceiling is 0: grant it. */
+	vb_grant(root, cg, "max");
 	cg_write(cg, "vcpuboost.slice", "1000000");
 
 	task = spawn_sleeper(cg);
@@ -211,7 +215,7 @@ int main(int argc, char **argv)
 	latency(cg, n, denied);
 	cg_write(cg, "vcpuboost.prio.max", "max");
 	latency(cg, n, boosted);
-	cg_destroy(cg);
+	vb_destroy(cg);
 
 	printf("cost_off_us %.2f\n", off / 1000);
 	printf("cost_denied_us %.2f\n", fast / 1000);

@@ -6,7 +6,37 @@
 #ifndef __VCPUBOOST_UTIL_H
 #define __VCPUBOOST_UTIL_H
 
+#include <errno.h>
+#include <linux/limits.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The test reporter, CONFIG_CGROUP_VCPUBOOST_DEBUG */
+#define VB_REPORT_PATH	"/sys/kernel/debug/vcpuboost/report"
+
+/* /proc priority of a SCHED_OTHER nice 0 task, and of one boosted to @l */
+#define PRIO_NORMAL	20
+#define PRIO_BOOSTED(l)	(-1 - (l))
+
+/* CLOCK_MONOTONIC in milliseconds */
+static inline long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
 
 /* Make cgroup @name below @parent, with vcpuboost enabled for it. */
 static inline char *vb_create(const char *parent, const char *name)
@@ -32,6 +62,90 @@ static inline void vb_destroy(char *cg)
 		cg_destroy(cg);
 		free(cg);
 	}
+}
+
+/*
+ * Grant boosts up to @level ("max" or 0..99) to @cg: write its
+ * vcpuboost.prio.max and that of every ancestor below @top, which @cg's
+ * path starts with. A new cgroup's prio.max is 0, and the effective
+ * ceiling is the lowest on the way up, so every level has to allow it.
+ */
+static inline int vb_grant(const char *top, const char *cg, const char *level)
+{
+	size_t len = strlen(top);
+	char path[PATH_MAX], buf[16];
+	char *slash;
+
+	if (strncmp(cg, top, len) || cg[len] != '/')
+		return -1;
+	snprintf(path, sizeof(path), "%s", cg);
+	while (strlen(path) > len) {
+		snprintf(buf, sizeof(buf), "%s", level);
+		if (cg_write(path, "vcpuboost.prio.max", buf))
+			return -1;
+		slash = strrchr(path, '/');
+		if (!slash)
+			return -1;
+		*slash = '\0';
+	}
+	return 0;
+}
+
+/* Report (@level > 0) or retract (@level 0) @trigger for @tid. */
+static inline int vb_report(pid_t tid, const char *trigger, int level)
+{
+	char buf[64];
+	int fd, len, ret = 0;
+
+	fd = open(VB_REPORT_PATH, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%d %s %d\n", tid, trigger, level);
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Read /proc/@tid/stat (@tid 0: /proc/thread-self/stat) into @buf; return
+ * where its fields after the command name begin, from field 3 (the state),
+ * or NULL.
+ */
+static inline char *vb_proc_stat(pid_t tid, char *buf, size_t size)
+{
+	char path[64], *p;
+
+	if (tid)
+		snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	else
+		snprintf(path, sizeof(path), "/proc/thread-self/stat");
+	if (read_text(path, buf, size) <= 0)
+		return NULL;
+	/* The command name may hold spaces and parentheses. */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+/* Field @field of /proc/@tid/stat, counted as in proc(5); -1000 if unread */
+static inline long vb_proc_stat_field(pid_t tid, int field)
+{
+	char buf[1024], *p, *save;
+	int i;
+
+	p = vb_proc_stat(tid, buf, sizeof(buf));
+	if (!p)
+		return -1000;
+	p = strtok_r(p, " ", &save);
+	for (i = 3; p && i < field; i++)
+		p = strtok_r(NULL, " ", &save);
+	return p ? atol(p) : -1000;
+}
+
+/* The priority /proc shows for @tid (0: the calling thread) */
+static inline long vb_task_prio(pid_t tid)
+{
+	return vb_proc_stat_field(tid, 18);
 }
 
 #endif /* __VCPUBOOST_UTIL_H */

@@ -8,13 +8,17 @@
  */
 #define _GNU_SOURCE
 #include <asm/kvm_para.h>
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -29,8 +33,12 @@
 #define X86_FEATURE_KVM_VCPU_BOOST	KVM_X86_CPU_FEATURE(0x40000001, 0, EAX, 18)
 
 #define CG_ROOT		"/sys/fs/cgroup"
+#define KVM_PARAMS	"/sys/module/kvm/parameters"
 #define IRQ_VECTOR	0x40
 #define TIMER_VECTOR	0x41
+#define IRQ_VECTOR2	0x42
+/* The overflow uid: an unprivileged user */
+#define NOBODY		65534
 /* /proc priority of a SCHED_OTHER nice 0 thread, and of one boosted to l */
 #define PRIO_NORMAL	20
 #define PRIO_BOOSTED(l)	(-1 - (l))
@@ -53,16 +61,28 @@ static int nr_cpus;
 
 static char vm_cg[256];
 
-static void cg_write(const char *dir, const char *file, const char *val)
+/* 0, or the errno of opening or writing @dir/@file. */
+static int cg_try_write(const char *dir, const char *file, const char *val)
 {
 	char path[PATH_MAX];
-	int fd, len = strlen(val);
+	int fd, len = strlen(val), err = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	fd = open(path, O_WRONLY);
-	TEST_ASSERT(fd >= 0, "open %s", path);
-	TEST_ASSERT(write(fd, val, len) == len, "write '%s' to %s", val, path);
+	if (fd < 0)
+		return errno;
+	errno = 0;
+	if (write(fd, val, len) != len)
+		err = errno ?: EIO;
 	close(fd);
+	return err;
+}
+
+static void cg_write(const char *dir, const char *file, const char *val)
+{
+	int err = cg_try_write(dir, file, val);
+
+	TEST_ASSERT(!err, "write '%s' to %s/%s: %s", val, dir, file, strerror(err));
 }
 
 static char *vcpu_cg(int i)
@@ -73,8 +93,20 @@ static char *vcpu_cg(int i)
 	return path[i];
 }
 
-/* A VM cgroup holding this process, and a threaded child per vCPU thread. */
-static void cg_setup(const char *name)
+/* A cgroup the user test_unprivileged delegated vcpu0 to creates. */
+static char *sub_cg(void)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/vcpu0/sub", vm_cg);
+	return path;
+}
+
+/*
+ * A VM cgroup holding this process, and a threaded child per vCPU thread,
+ * granted nothing: prio.max is 0 until someone writes it.
+ */
+static void cg_create(const char *name)
 {
 	char pid[32];
 	int i;
@@ -96,6 +128,17 @@ static void cg_setup(const char *name)
 	}
 }
 
+/* The same, granted the highest ceiling on every level below the root. */
+static void cg_setup(const char *name)
+{
+	int i;
+
+	cg_create(name);
+	cg_write(vm_cg, "vcpuboost.prio.max", "max");
+	for (i = 0; i < 2; i++)
+		cg_write(vcpu_cg(i), "vcpuboost.prio.max", "max");
+}
+
 static void cg_teardown(void)
 {
 	char pid[32];
@@ -107,12 +150,18 @@ static void cg_teardown(void)
 	rmdir(vm_cg);
 }
 
-static void enter_vcpu_cg(int i)
+/* Move the calling thread into the threaded cgroup @cg. */
+static void cg_enter(const char *cg)
 {
 	char tid[32];
 
 	snprintf(tid, sizeof(tid), "%ld", syscall(SYS_gettid));
-	cg_write(vcpu_cg(i), "cgroup.threads", tid);
+	cg_write(cg, "cgroup.threads", tid);
+}
+
+static void enter_vcpu_cg(int i)
+{
+	cg_enter(vcpu_cg(i));
 }
 
 static long stat_key(const char *cg, const char *key)
@@ -156,6 +205,102 @@ static long proc_field(const char *path, int field)
 static long thread_prio(void)
 {
 	return proc_field("/proc/thread-self/stat", 18);
+}
+
+/* Poll @key of vcpu0's vcpuboost.stat until it reaches @want, for up to 10 s. */
+static long wait_stat(const char *key, long want)
+{
+	long v;
+	int i;
+
+	for (i = 0; i < 10000 && (v = stat_key(vcpu_cg(0), key)) < want; i++)
+		usleep(1000);
+	return v;
+}
+
+/* --- host side: settings of the whole host -------------------------------- */
+
+/* What a test changed, put back when it ends, failed or not. */
+static struct {
+	pid_t pid;
+	char param[2];
+	mode_t kvm_mode;
+} saved;
+
+static void restore_host(void)
+{
+	/* Not in the children of the test that changed them. */
+	if (saved.pid != getpid())
+		return;
+	if (saved.param[0])
+		cg_try_write(KVM_PARAMS, "vcpu_boost", saved.param);
+	if (saved.kvm_mode)
+		chmod("/dev/kvm", saved.kvm_mode);
+	memset(&saved, 0, sizeof(saved));
+}
+
+static void save_host(void)
+{
+	if (saved.pid == getpid())
+		return;
+	saved.pid = getpid();
+	atexit(restore_host);
+}
+
+/* Set kvm.vcpu_boost, the host's opt-in for every VM; false if KVM has none. */
+static bool kvm_param_set(const char *val)
+{
+	FILE *f;
+
+	if (!saved.param[0]) {
+		f = fopen(KVM_PARAMS "/vcpu_boost", "r");
+		if (!f)
+			return false;
+		saved.param[0] = fgetc(f);
+		fclose(f);
+		save_host();
+	}
+	cg_write(KVM_PARAMS, "vcpu_boost", val);
+	return true;
+}
+
+static void kvm_dev_chmod(mode_t mode)
+{
+	struct stat st;
+
+	TEST_ASSERT(!stat("/dev/kvm", &st), "stat /dev/kvm");
+	if (!saved.kvm_mode) {
+		saved.kvm_mode = st.st_mode & 07777;
+		save_host();
+	}
+	TEST_ASSERT(!chmod("/dev/kvm", mode), "chmod /dev/kvm");
+}
+
+/* Hand the cgroup @dir to @id, as an administrator delegating it does. */
+static void cg_chown(const char *dir, uid_t id)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	TEST_ASSERT(d && !chown(dir, id, id), "chown %s", dir);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			TEST_ASSERT(!fchownat(dirfd(d), e->d_name, id, id, 0),
+				    "chown %s/%s", dir, e->d_name);
+	closedir(d);
+}
+
+/* Become @id, with neither CAP_SYS_NICE nor an RT rlimit to get FIFO with. */
+static void drop_privileges(uid_t id)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	struct rlimit none = { 0, 0 };
+
+	TEST_ASSERT(!setrlimit(RLIMIT_RTPRIO, &none), "RLIMIT_RTPRIO");
+	TEST_ASSERT(!setgroups(0, NULL) && !setresgid(id, id, id) &&
+		    !setresuid(id, id, id), "become uid %d", id);
+	TEST_ASSERT(sched_setscheduler(0, SCHED_FIFO, &sp) == -1 && errno == EPERM,
+		    "uid %d cannot make itself SCHED_FIFO", id);
 }
 
 static void pin_self(int cpu)
@@ -256,6 +401,52 @@ static void guest_request(struct shared *s)
 	guest_ask(s, 0xdeadbeef);
 	GUEST_SYNC(6);
 	guest_ask(s, 0);
+	GUEST_DONE();
+}
+
+/* Ask for the most at each stage, and withdraw it once the host has looked. */
+static void guest_ask_stages(struct shared *s)
+{
+	uint64_t stage;
+
+	wrmsr(MSR_KVM_VCPU_BOOST, s->area_gpa[0] | KVM_MSR_ENABLED);
+	for (stage = 1; !READ_ONCE(s->done); stage++) {
+		guest_ask(s, 99);
+		GUEST_SYNC(stage);
+		guest_ask(s, 0);
+	}
+	GUEST_DONE();
+}
+
+/* The VMM did not expose KVM_FEATURE_VCPU_BOOST, and enforces PV CPUID. */
+static void guest_no_pv_feature(struct shared *s)
+{
+	uint64_t val;
+
+	GUEST_ASSERT(!this_cpu_has(X86_FEATURE_KVM_VCPU_BOOST));
+	GUEST_ASSERT_EQ(rdmsr_safe(MSR_KVM_VCPU_BOOST, &val), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_VCPU_BOOST, s->area_gpa[0] | KVM_MSR_ENABLED),
+			GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_KVM_VCPU_BOOST, 0), GP_VECTOR);
+	GUEST_DONE();
+}
+
+/*
+ * Busy with interrupts masked until told: what is made pending stays
+ * pending, neither EOI'd nor halted for, as with APICv or posted
+ * interrupts an EOI may be invisible to KVM.
+ */
+static void guest_masked(struct shared *s)
+{
+	x2apic_enable();
+	s->apic_id[0] = x2apic_read_reg(APIC_ID);
+	asm volatile("cli");
+	while (!READ_ONCE(s->done))
+		WRITE_ONCE(s->spins, s->spins + 1);
+	/* Now take both interrupts, and EOI them. */
+	asm volatile("sti");
+	while (READ_ONCE(s->irqs) < 2)
+		asm volatile("pause");
 	GUEST_DONE();
 }
 
@@ -449,6 +640,25 @@ static void test_abi(void)
 	kvm_vm_free(vm);
 }
 
+/* KVM's convention for PV features: not exposed and enforced, #GP. */
+static void test_enforce_pv_cpuid(void)
+{
+	struct kvm_vcpu *vcpus[1];
+	void *code[] = { guest_no_pv_feature };
+	struct kvm_vm *vm;
+
+	TEST_ASSERT(kvm_has_cap(KVM_CAP_ENFORCE_PV_FEATURE_CPUID),
+		    "KVM_CAP_ENFORCE_PV_FEATURE_CPUID");
+	vm = create_vm(1, code, vcpus, true);
+	vcpu_enable_cap(vcpus[0], KVM_CAP_ENFORCE_PV_FEATURE_CPUID, 1);
+	vcpu_clear_cpuid_feature(vcpus[0], X86_FEATURE_KVM_VCPU_BOOST);
+	run_to(vcpus[0], 0);
+	/* Restoring a VM's state writes 0 whatever its CPUID. */
+	TEST_ASSERT(_vcpu_set_msr(vcpus[0], MSR_KVM_VCPU_BOOST, 0) == 1,
+		    "the host writes 0 to MSR_KVM_VCPU_BOOST");
+	kvm_vm_free(vm);
+}
+
 /* The guest asks; the thread shows the granted level; the guest reads it. */
 static void test_guest_request(void)
 {
@@ -487,6 +697,154 @@ static void test_guest_request(void)
 
 	kvm_vm_free(vm);
 	cg_teardown();
+}
+
+/* After each request of the guest: reported, but nothing granted in the VM. */
+static void run_to_ungranted(struct kvm_vcpu *vcpu, uint64_t stage)
+{
+	run_to(vcpu, stage);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+	TEST_ASSERT(stat_key(vm_cg, "reports_guest") >= (long)stage,
+		    "stage %lu reported", stage);
+	TEST_ASSERT_EQ(stat_key(vm_cg, "grants"), 0);
+}
+
+/*
+ * The VMM of test_unprivileged, as uid NOBODY with its vCPU on its main
+ * thread, in vcpu0, which it was delegated; @ready and @go are the pipes to
+ * and from the administrator.
+ */
+static void unprivileged_vmm(int ready, int go)
+{
+	struct kvm_vcpu *vcpus[1];
+	void *code[] = { guest_ask_stages };
+	struct kvm_vm *vm;
+	char *sub = sub_cg(), c = 0;
+
+	enter_vcpu_cg(0);
+	drop_privileges(NOBODY);
+	vm = create_vm(1, code, vcpus, true);
+
+	/* Opted in, in a cgroup of its own, and granted nothing. */
+	run_to_ungranted(vcpus[0], 1);
+
+	/* It may raise the files it was delegated, not those above. */
+	cg_write(vcpu_cg(0), "vcpuboost.triggers", "guest max");
+	cg_write(vcpu_cg(0), "vcpuboost.prio.max", "max");
+	TEST_ASSERT_EQ(cg_try_write(vm_cg, "vcpuboost.prio.max", "max"), EACCES);
+	run_to_ungranted(vcpus[0], 2);
+
+	/* Nor does a cgroup it creates below help. */
+	cg_write(vcpu_cg(0), "cgroup.subtree_control", "+vcpuboost");
+	TEST_ASSERT(!mkdir(sub, 0755), "mkdir %s", sub);
+	cg_write(sub, "cgroup.type", "threaded");
+	cg_write(sub, "vcpuboost.prio.max", "max");
+	cg_write(sub, "vcpuboost.triggers", "guest max");
+	cg_write(sub, "vcpuboost.slice", "1000000");
+	cg_enter(sub);
+	run_to_ungranted(vcpus[0], 3);
+
+	/* What the administrator grants the VM, it gets, and no more. */
+	TEST_ASSERT(write(ready, &c, 1) == 1 && read(go, &c, 1) == 1,
+		    "the administrator's grant");
+	run_to(vcpus[0], 4);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_BOOSTED(5));
+	TEST_ASSERT_EQ(READ_ONCE(shared_hva->area[0].granted), 5);
+	shared_hva->done = 1;
+	run_to(vcpus[0], 0);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+	kvm_vm_free(vm);
+}
+
+/*
+ * A user with /dev/kvm and a delegated vCPU cgroup, but no grant above it,
+ * cannot boost itself; once the administrator grants the VM cgroup a
+ * ceiling, it is boosted up to that.
+ */
+static void test_unprivileged(void)
+{
+	int ready[2], go[2], status;
+	char c;
+	pid_t pid;
+
+	cg_create("kvm_boost_unpriv");
+	cg_chown(vcpu_cg(0), NOBODY);
+	kvm_dev_chmod(0666);
+	TEST_ASSERT(!pipe(ready) && !pipe(go), "pipe");
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		close(ready[0]);
+		close(go[1]);
+		unprivileged_vmm(ready[1], go[0]);
+		exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	/* If the VMM failed before, it has closed the pipe: nothing to grant. */
+	if (read(ready[0], &c, 1) == 1) {
+		cg_write(vm_cg, "vcpuboost.prio.max", "5");
+		TEST_ASSERT(write(go[1], &c, 1) == 1, "tell the VMM");
+	}
+	waitpid(pid, &status, 0);
+
+	rmdir(sub_cg());
+	cg_teardown();
+	restore_host();
+	TEST_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status), "the unprivileged VMM failed");
+}
+
+/*
+ * Granted but not opted in, neither by its VMM nor by the host: a VM's
+ * requests are not reported, the MSR's synchronous path included. The
+ * host's opt-in, kvm.vcpu_boost, applies to a VM already running.
+ */
+static void test_no_optin(void)
+{
+	struct kvm_vcpu *vcpus[1];
+	void *code[] = { guest_ask_stages };
+	struct kvm_vm *vm;
+	bool param;
+
+	param = kvm_param_set("N");
+	cg_setup("kvm_boost_optin");
+	enter_vcpu_cg(0);
+	vm = create_vm(1, code, vcpus, false);
+
+	run_to(vcpus[0], 1);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "reports_guest"), 0);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "grants"), 0);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+
+	if (param) {
+		/* A VM takes the host's choice when it is created: not this one... */
+		kvm_param_set("Y");
+		run_to(vcpus[0], 2);
+		TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "reports_guest"), 0);
+		TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+	} else {
+		pr_info("no kvm.vcpu_boost parameter: the host's opt-in not tested\n");
+	}
+	shared_hva->done = 1;
+	run_to(vcpus[0], 0);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+	kvm_vm_free(vm);
+
+	if (param) {
+		/* ...but one created now, by a VMM that still knows nothing of it. */
+		vm = create_vm(1, code, vcpus, false);
+		run_to(vcpus[0], 1);
+		TEST_ASSERT(stat_key(vcpu_cg(0), "reports_guest") >= 1, "reported");
+		TEST_ASSERT_EQ(thread_prio(), PRIO_BOOSTED(99));
+		run_to(vcpus[0], 2);
+		TEST_ASSERT_EQ(READ_ONCE(shared_hva->area[0].granted), 99);
+		shared_hva->done = 1;
+		run_to(vcpus[0], 0);
+		TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+		kvm_vm_free(vm);
+	}
+	cg_teardown();
+	restore_host();
 }
 
 /* @data: a vector, or a delivery mode such as APIC_DM_NMI. */
@@ -595,9 +953,49 @@ static void test_cap_off(void)
 	long reports[4];
 	int i;
 
+	/* Nor has the host opted every VM in. */
+	kvm_param_set("N");
 	run_events(false, reports);
+	restore_host();
 	for (i = 0; i < 4; i++)
 		TEST_ASSERT_EQ(reports[i], 0);
+}
+
+/*
+ * An interrupt whose boost the slice ended, still pending (no EOI, no
+ * halt, as when APICv or posted interrupts hide the EOI from KVM): the
+ * next interrupt made pending is reported again, and boosts again.
+ */
+static void test_reports_again(void)
+{
+	struct vcpu_thread thread;
+	struct kvm_vcpu *vcpus[1];
+	void *code[] = { guest_masked };
+	struct kvm_vm *vm;
+
+	cg_setup("kvm_boost_again");
+	cg_write(vcpu_cg(0), "vcpuboost.slice", "20000");
+	vm = create_vm(1, code, vcpus, true);
+	vm_install_exception_handler(vm, IRQ_VECTOR2, irq_handler);
+	start_vcpu(&thread, vcpus[0], 0, -1);
+	wait_for(&shared_hva->spins, 1, "the guest to start");
+
+	signal_msi(vm, shared_hva->apic_id[0], IRQ_VECTOR);
+	TEST_ASSERT_EQ(wait_stat("grants", 1), 1);
+	TEST_ASSERT_EQ(wait_stat("expired", 1), 1);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "reports_irq"), 1);
+	TEST_ASSERT_EQ(READ_ONCE(shared_hva->irqs), 0);
+
+	signal_msi(vm, shared_hva->apic_id[0], IRQ_VECTOR2);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "reports_irq"), 2);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "grants"), 2);
+
+	shared_hva->done = 1;
+	wait_for(&shared_hva->irqs, 2, "the guest to handle both interrupts");
+	pthread_join(thread.thread, NULL);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "nr_boosted"), 0);
+	kvm_vm_free(vm);
+	cg_teardown();
 }
 
 static long hog_cputime(pid_t pid)
@@ -677,9 +1075,13 @@ int main(int argc, char *argv[])
 		void (*fn)(void);
 	} tests[] = {
 		{ "abi", test_abi },
+		{ "enforce_pv_cpuid", test_enforce_pv_cpuid },
 		{ "guest_request", test_guest_request },
+		{ "unprivileged", test_unprivileged },
+		{ "no_optin", test_no_optin },
 		{ "events", test_events },
 		{ "cap_off", test_cap_off },
+		{ "reports_again_after_slice", test_reports_again },
 		{ "hostile_guest", test_hostile },
 	};
 	int i;
