@@ -6,8 +6,8 @@
 # that CPU, under each scenario:
 #
 #   idle_host         no hog: the best this machine does
-#   no_boost          hog; vcpuboost.prio.max 0 for the VM
-#   vcpuboost         hog; the defaults, boosts from the timer trigger
+#   no_boost          hog; vcpuboost.prio.max 0 for the VM (a new cgroup's)
+#   vcpuboost         hog; prio.max granted, boosts from the timer trigger
 #   vcpuboost_budget  hog; a busy guest that asks for a boost all the time,
 #                     budget 20% of a CPU
 #   static_fifo       hog; the vCPU thread SCHED_FIFO 1 (chrt), no vcpuboost
@@ -39,6 +39,13 @@ echo "+vcpuboost" >$CG/cgroup.subtree_control
 mkfifo $TMPDIR/bench.never 2>/dev/null; exec 9<>$TMPDIR/bench.never
 nap() { read -r -t "$1" -u 9 _; }
 
+# Grant boosts to the cgroups $@: a new cgroup's prio.max is 0, and every
+# level from the first below the root down has to allow a boost.
+grant() {
+	local cg
+	for cg; do echo max >$cg/vcpuboost.prio.max; done
+}
+
 stat_json() {	# vcpuboost.stat of $1 as JSON
 	local k v sep="" out="{"
 	while read -r k v; do
@@ -60,10 +67,13 @@ run() {
 	case $sc in
 	no_boost|static_fifo)
 		echo 0 >$vm/vcpuboost.prio.max ;;
-	vcpuboost_budget)
-		echo "20000 100000" >$vm/vcpuboost.max
-		req="-r 99" ;;
+	*)
+		grant $vm $vm/vcpu0 ;;
 	esac
+	if [ $sc = vcpuboost_budget ]; then
+		echo "20000 100000" >$vm/vcpuboost.max
+		req="-r 99"
+	fi
 	[ $sc = static_fifo ] && chrt="chrt -f 1"
 
 	if [ $sc != idle_host ]; then
@@ -144,6 +154,7 @@ exits() {
 	mkdir $vm $vm/vcpu0
 	echo threaded >$vm/vcpu0/cgroup.type
 	echo "+vcpuboost" >$vm/cgroup.subtree_control
+	grant $vm $vm/vcpu0
 	bash -c "echo \$\$ >$vm/cgroup.procs; echo \$\$ >$vm/vcpu0/cgroup.threads; \
 		exec taskset -c $CPU $KST/vcpu_boost_exits $secs $rounds" >"$OUT/exits.txt" 2>&1
 	cat "$OUT/exits.txt"
@@ -178,6 +189,7 @@ scale() {
 			echo threaded >$CG/bench_scale$i/vcpu$j/cgroup.type
 		done
 		echo "+vcpuboost" >$CG/bench_scale$i/cgroup.subtree_control
+		grant $CG/bench_scale$i $CG/bench_scale$i/vcpu[0-9]*
 		echo "5000 100000" >$CG/bench_scale$i/vcpuboost.max
 	done
 	t0=$(date +%s.%N)

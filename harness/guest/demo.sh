@@ -26,7 +26,10 @@ echo "+vcpuboost" >$CG/vm1/cgroup.subtree_control
 # Limits (budget, ceiling) bind the whole VM; triggers and slice are each
 # cgroup's own, so they are set where the vCPU threads are.
 echo "20000 100000" >$CG/vm1/vcpuboost.max       # 20% of a CPU boosted, per VM
+# A new cgroup grants no boost (prio.max 0): every level down to the vCPU's
+# has to allow it, and the lowest ceiling on the way binds.
 echo 10 >$CG/vm1/vcpuboost.prio.max              # never above SCHED_FIFO 10
+echo max >$CG/vm1/vcpu0/vcpuboost.prio.max       # vCPU 0: what the VM allows
 for i in 0 1; do
 	printf 'guest 5\ntimer 2\nirq 2\n' >$CG/vm1/vcpu$i/vcpuboost.triggers
 	echo 100000 >$CG/vm1/vcpu$i/vcpuboost.slice  # one boost lasts at most 100ms
