@@ -6,6 +6,8 @@ REPO := $(CURDIR)
 B := $(REPO)/build
 T := $(B)/linux
 O := $(B)/obj
+# The PREEMPT_RT test kernel: the same tree and checkers, sleeping spinlocks.
+OR := $(B)/obj-rt
 # The benchmark's kernel: the same tree without the test kernel's checkers.
 OB := $(B)/obj-bench
 KST := $(B)/kselftest
@@ -16,7 +18,7 @@ export KSRC
 KMAKE = $(MAKE) -s -C $(T) O=$(O)
 KHDR = -isystem $(O)/usr/include
 
-.PHONY: all help deps tree sync config kernel bench-kernel headers selftests check demo bench \
+.PHONY: all help deps tree sync config kernel rt-tree rt-kernel bench-kernel headers selftests check demo bench \
 	refresh patches patches-check checkpatch clean distclean
 
 all: kernel selftests
@@ -27,6 +29,7 @@ help:
 	@echo "make bench          the latency benchmark: build/bench/results.{json,md}, plots"
 	@echo "make deps           install the Debian packages needed (root or sudo)"
 	@echo "make kernel         prepare build/linux and build build/bzImage (the test kernel)"
+	@echo "make rt-kernel      build build/bzImage-rt (the test kernel on PREEMPT_RT)"
 	@echo "make bench-kernel   build build/bzImage-bench (no lockdep; for bench and demo)"
 	@echo "make selftests      build the kselftests into build/kselftest"
 	@echo "make sync           apply patches/ and the new files to build/linux"
@@ -44,11 +47,18 @@ deps:
 tree sync: deps
 	@harness/tree.sh sync
 
-$(O)/.config: $(filter-out configs/bench.config,$(wildcard configs/*.config)) $(wildcard patches/*.patch)
+$(O)/.config: $(filter-out configs/bench.config configs/rt.config,$(wildcard configs/*.config)) \
+		$(wildcard patches/*.patch)
 	@echo "  CONFIG  $(O)/.config"
 	@harness/config.sh test
 
-$(OB)/.config: $(filter-out configs/test.config,$(wildcard configs/*.config)) $(wildcard patches/*.patch)
+$(OR)/.config: $(filter-out configs/bench.config configs/kasan.config,$(wildcard configs/*.config)) \
+		$(wildcard patches/*.patch) $(wildcard harness/rt/*.patch)
+	@echo "  CONFIG  $(OR)/.config"
+	@harness/config.sh rt
+
+$(OB)/.config: $(filter-out configs/test.config configs/kasan.config configs/rt.config,\
+		$(wildcard configs/*.config)) $(wildcard patches/*.patch)
 	@echo "  CONFIG  $(OB)/.config"
 	@harness/config.sh bench
 
@@ -60,6 +70,17 @@ kernel: tree $(O)/.config
 	@$(KMAKE) -j$(JOBS) bzImage
 	@cmp -s $(O)/arch/x86/boot/bzImage $(B)/bzImage || cp $(O)/arch/x86/boot/bzImage $(B)/bzImage
 	@echo "  KERNEL  build/bzImage"
+
+# From build/linux-rt: the series and harness/rt/*.patch (QEMU's TCG cannot
+# tell the kernel its TSC is constant, without which KVM refuses PREEMPT_RT).
+rt-tree: tree
+	@harness/tree.sh rt-tree
+
+rt-kernel: rt-tree $(OR)/.config
+	@echo "  BUILD   bzImage-rt (JOBS=$(JOBS))"
+	@$(MAKE) -s -C $(B)/linux-rt O=$(OR) -j$(JOBS) bzImage
+	@cmp -s $(OR)/arch/x86/boot/bzImage $(B)/bzImage-rt || cp $(OR)/arch/x86/boot/bzImage $(B)/bzImage-rt
+	@echo "  KERNEL  build/bzImage-rt"
 
 bench-kernel: tree $(OB)/.config
 	@echo "  BUILD   bzImage-bench (JOBS=$(JOBS))"
@@ -73,22 +94,30 @@ bench-kernel: tree $(OB)/.config
 headers: tree
 	@$(KMAKE) headers
 
-KVM_TESTS := $(addprefix $(KST)/kvm/x86_64/,vcpu_boost_test vcpu_boost_latency vcpu_boost_exits)
+# state_test: save and restore keep working with MSR_KVM_VCPU_BOOST listed.
+KVM_TESTS := $(addprefix $(KST)/kvm/x86_64/,vcpu_boost_test vcpu_boost_latency vcpu_boost_exits \
+	vcpu_boost_stress state_test)
 
 selftests: headers
 	@echo "  BUILD   kselftests"
 	@mkdir -p $(KST)/cgroup $(KST)/kvm
 	@$(MAKE) -s -C $(T)/tools/testing/selftests/cgroup OUTPUT=$(KST)/cgroup \
 		KHDR_INCLUDES="$(KHDR)" $(KST)/cgroup/test_vcpuboost \
-		$(KST)/cgroup/test_vcpuboost_engine $(KST)/cgroup/vcpuboost_bench
+		$(KST)/cgroup/test_vcpuboost_engine $(KST)/cgroup/test_vcpuboost_stress \
+		$(KST)/cgroup/vcpuboost_bench
 	@$(MAKE) -s -C $(T)/tools/testing/selftests/kvm OUTPUT=$(KST)/kvm \
 		KHDR_INCLUDES="$(KHDR)" $(KVM_TESTS)
+	@$(MAKE) -s -C harness/guest/tinyguest
 
-check: kernel selftests
-	@rm -rf $(B)/check
+# Every suite, on the test kernel (lockdep, KASAN) and on PREEMPT_RT (lockdep).
+check: kernel rt-kernel selftests
+	@rm -rf $(B)/check $(B)/check-rt
 	@echo "  BOOT    running the test suites under QEMU"
 	@harness/run-qemu.sh harness/guest/run-tests.sh $(B)/check 3000 || true
-	@harness/report.py $(B)/check
+	@echo "  BOOT    running the test suites under QEMU on PREEMPT_RT"
+	@KERNEL=$(B)/bzImage-rt VB_GUEST_ENV="VB_RT=1" \
+		harness/run-qemu.sh harness/guest/run-tests.sh $(B)/check-rt 3000 || true
+	@harness/report.py $(B)/check $(B)/check-rt
 
 bench: bench-kernel selftests
 	@rm -rf $(B)/bench
@@ -118,7 +147,9 @@ checkpatch: deps
 	@harness/tree.sh checkpatch
 
 clean:
-	rm -rf $(O) $(OB) $(KST) $(B)/bzImage $(B)/bzImage-bench $(B)/check $(B)/demo $(B)/patches $(B)/am-obj
+	rm -rf $(O) $(OR) $(OB) $(KST) $(B)/bzImage $(B)/bzImage-rt $(B)/bzImage-bench \
+		$(B)/check $(B)/check-rt $(B)/demo $(B)/patches $(B)/am-obj
+	@$(MAKE) -s -C harness/guest/tinyguest clean
 
 distclean:
 	rm -rf $(B)

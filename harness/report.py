@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Turn what a guest run left in OUTDIR into one verdict.
+"""Turn what guest runs left in OUTDIR... into one verdict.
 
-Reads OUTDIR/tap/*.tap (TAP from each kselftest and check script),
+    report.py OUTDIR [OUTDIR...]
+
+For each OUTDIR (one boot: build/check, build/check-rt), reads OUTDIR/tap/*.tap (TAP from each kselftest and check script),
 the KUnit results and the rest of the kernel log in OUTDIR/dmesg.txt,
 prints one line per test and the closing line "N passed, N failed",
 and exits non-zero on any failure.
@@ -32,7 +34,9 @@ IGNORE = [
     r"kvm_intel: VMX not supported",
 ]
 # Every suite harness/guest/run-tests.sh runs; a missing one fails the run.
-EXPECTED_SUITES = ["cgroup_vcpuboost", "cgroup_vcpuboost_engine", "kvm_vcpu_boost"]
+EXPECTED_SUITES = ["cgroup_vcpuboost", "cgroup_vcpuboost_engine",
+                   "cgroup_vcpuboost_stress", "kvm_vcpu_boost", "kvm_state_test",
+                   "stock_qemu"]
 TS = re.compile(r"^\[\s*[0-9.]+\]\s?")
 RESULT = re.compile(r"^(not ok|ok)\s+(\d+)\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(.*))?$")
 
@@ -86,12 +90,14 @@ def kunit_results(dmesg):
 
 
 def main():
-    out = sys.argv[1]
-    expect_kunit = sys.argv[2:] if len(sys.argv) > 2 else ["vcpuboost"]
+    outs = sys.argv[1:]
+    expect_kunit = ["vcpuboost"]
     passed = failed = skipped = 0
+    label = ""
 
     def report(ok, skip, name, why=""):
         nonlocal passed, failed, skipped
+        name = label + name
         if skip:
             skipped += 1
             print("SKIP  %s%s" % (name, "  # " + why if why else ""))
@@ -102,6 +108,19 @@ def main():
             failed += 1
             print("FAIL  %s%s" % (name, "  # " + why if why else ""))
 
+    for i, out in enumerate(outs):
+        # The first boot's lines carry no label; later ones their directory's.
+        label = "[%s] " % os.path.basename(out.rstrip("/")) if i else ""
+        check_boot(out, expect_kunit, report)
+
+    if skipped:
+        print("%d skipped" % skipped)
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+def check_boot(out, expect_kunit, report):
+    """Report every result of one guest run."""
     rc_path = os.path.join(out, "payload.rc")
     rc = open(rc_path).read().strip() if os.path.exists(rc_path) else None
     report(rc == "0", False, "harness: the guest ran its job to the end",
@@ -158,11 +177,6 @@ def main():
     if hits:
         for l in hits[:20]:
             print("      | " + l)
-
-    if skipped:
-        print("%d skipped" % skipped)
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

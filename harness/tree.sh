@@ -10,6 +10,9 @@
 #   tree.sh export    git format-patch the series, with a cover letter
 #   tree.sh am-check  git am the exported series onto a pristine copy of
 #                     base and build it at every patch
+#   tree.sh rt-tree   build/linux-rt, the PREEMPT_RT test kernel's source:
+#                     the series with harness/rt/*.patch on top, patches
+#                     of the test harness that are never part of the series
 #
 # A patch in patches/ is one commit: its message, a line "---", the
 # files new to the kernel that the commit adds (" new file: PATH"), and
@@ -286,12 +289,32 @@ cmd_checkpatch() {
 	echo "  CHECK   checkpatch --strict clean"
 }
 
+# A worktree of the synced series, with the harness-only patches applied;
+# left alone when neither changed, so that its build stays incremental.
+cmd_rt_tree() {
+	local R=$B/linux-rt p stamp
+	stamp=$(g rev-parse vcpuboost)
+	for p in "$REPO"/harness/rt/*.patch; do
+		[ -e "$p" ] && stamp="$stamp $(sha1sum <"$p" | cut -c1-40)"
+	done
+	[ -e "$R/.git" ] || g worktree add -q --detach "$R" vcpuboost
+	[ "$(cat "$R/.vb-rt-stamp" 2>/dev/null)" = "$stamp" ] && return 0
+	git -C "$R" checkout -q -f --detach vcpuboost
+	for p in "$REPO"/harness/rt/*.patch; do
+		[ -e "$p" ] || continue
+		git -C "$R" apply "$p" || die "$(basename "$p") does not apply to the series"
+	done
+	echo "$stamp" >"$R/.vb-rt-stamp"
+	echo "  TREE    build/linux-rt: the series and the harness's PREEMPT_RT patches"
+}
+
 case ${1:-} in
 prepare) cmd_prepare ;;
+rt-tree) cmd_rt_tree ;;
 checkpatch) cmd_checkpatch ;;
 sync) cmd_sync ;;
 refresh) cmd_refresh ;;
 export) cmd_export ;;
 am-check) cmd_am_check ;;
-*) die "usage: tree.sh prepare|sync|refresh|export|am-check|checkpatch" ;;
+*) die "usage: tree.sh prepare|sync|refresh|export|am-check|checkpatch|rt-tree" ;;
 esac
