@@ -907,7 +907,7 @@ static int test_engine_pi_donor_charged(const char *root)
 	charged = stat_key(cg, "boosted_usec");
 	allowed = (elapsed / 100 + 2) * (10000 + 1000 * ncpus);
 	if (stat_key(cg, "nr_throttled") < 1 || charged < 5000 || charged > allowed) {
-		ksft_print_msg("owner ran boosted %ld ms: %ld us charged (allowed %ld), %ld throttles\n",
+		ksft_print_msg("owner boosted %ld ms: %ld us charged of %ld, %ld throttles\n",
 			       elapsed, charged, allowed, stat_key(cg, "nr_throttled"));
 		goto cleanup;
 	}

@@ -231,9 +231,10 @@ static bool stat_identity(const struct vb_stat *st)
 
 static void stat_print(const char *cg, const struct vb_stat *st)
 {
-	ksft_print_msg("%s: grants %ld expired %ld retracted %ld revoked %ld nr_boosted %ld denied %ld boosted_usec %ld\n",
-		       cg, st->grants, st->expired, st->retracted, st->revoked,
-		       st->nr_boosted, st->denied, st->boosted_usec);
+	ksft_print_msg("%s: grants %ld expired %ld retracted %ld revoked %ld\n",
+		       cg, st->grants, st->expired, st->retracted, st->revoked);
+	ksft_print_msg("%s: nr_boosted %ld denied %ld boosted_usec %ld\n",
+		       cg, st->nr_boosted, st->denied, st->boosted_usec);
 }
 
 /* --- settings: valid and invalid values ---------------------------------- */
@@ -243,15 +244,18 @@ static const char * const bad_max[] = {
 	"1000 100000 5", "99999999999999999999999 100000", "1000x 100000",
 	"max max", "5000 100000junk", "1000000000 1000", "-max", "\n",
 };
+
 static const char * const bad_prio[] = {
 	"100", "-1", "1000", "maxx", "1 2", "abc", "99999999999999999999",
 	"5x", "\n", "max 5",
 };
+
 static const char * const bad_triggers[] = {
 	"bogus 1", "irq", "irq 100", "irq -1", "irq 5 6", "irq 1\nirq 2",
 	"timer 5\nbogus 3", "\n", "guest maxx", "IRQ 5", "nmi 5x",
 	"unhalt 99999999999", "guest 1\nnmi 100",
 };
+
 static const char * const bad_slice[] = {
 	"9", "0", "1000001", "-5", "abc", "10 20", "max", "100x",
 	"99999999999999999999", "\n",
@@ -520,7 +524,8 @@ static void *churn_fn(void *arg)
 			count(OP_MKDIR, ok);
 			/* Granted, mostly: a new cgroup's prio.max is 0. */
 			if (ok && rand_r(&seed) % 4)
-				count(OP_PRIO, !cg_write(nodes[i].path, "vcpuboost.prio.max", "max"));
+				count(OP_PRIO, !cg_write(nodes[i].path,
+							 "vcpuboost.prio.max", "max"));
 		}
 		atomic_fetch_add(&tree_gen, 1);
 		nap(pick(&seed, 50, 150));
@@ -746,13 +751,17 @@ static bool kvm_find(int argc, char **argv)
 	char self[PATH_MAX];
 	ssize_t len;
 
-	if (argc > 2)
+	if (argc > 2) {
 		snprintf(kvm_path, sizeof(kvm_path), "%s", argv[2]);
-	else if (getenv("VB_KVM_STRESS"))
+	} else if (getenv("VB_KVM_STRESS")) {
 		snprintf(kvm_path, sizeof(kvm_path), "%s", getenv("VB_KVM_STRESS"));
-	else if ((len = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-		self[len] = '\0';
-		snprintf(kvm_path, sizeof(kvm_path), "%s/" KVM_STRESS_REL, dirname(self));
+	} else {
+		len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (len > 0) {
+			self[len] = '\0';
+			snprintf(kvm_path, sizeof(kvm_path), "%s/" KVM_STRESS_REL,
+				 dirname(self));
+		}
 	}
 	return kvm_path[0] && !access(kvm_path, X_OK);
 }
