@@ -148,7 +148,7 @@ checkpatch: deps
 
 clean:
 	rm -rf $(O) $(OR) $(OB) $(KST) $(B)/bzImage $(B)/bzImage-rt $(B)/bzImage-bench \
-		$(B)/check $(B)/check-rt $(B)/demo $(B)/patches $(B)/am-obj
+		$(B)/check $(B)/check-rt $(B)/demo $(B)/patches $(B)/am-obj $(B)/am-obj-off
 	@$(MAKE) -s -C harness/guest/tinyguest clean
 
 distclean:

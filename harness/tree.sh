@@ -259,11 +259,24 @@ cmd_am_check() {
 			echo "  BUILD   ok after patch $n"
 		fi
 	done
+	if [ -z "${NO_BUILD:-}" ]; then
+		# The whole series again, with the controller configured out:
+		# KVM and the scheduler must not need it.
+		mkdir -p "$obj-off"
+		cp "$obj/.config" "$obj-off/.config"
+		"$wt"/scripts/config --file "$obj-off/.config" -d CGROUP_VCPUBOOST
+		make -s -C "$wt" O="$obj-off" olddefconfig >/dev/null
+		! grep -q '^CONFIG_CGROUP_VCPUBOOST=y' "$obj-off/.config" ||
+			die "CONFIG_CGROUP_VCPUBOOST could not be turned off"
+		make -s -C "$wt" O="$obj-off" -j"$(nproc)" vmlinux >"$obj-off/build.log" 2>&1 ||
+			{ tail -30 "$obj-off/build.log"; die "the series does not build without CONFIG_CGROUP_VCPUBOOST"; }
+		echo "  BUILD   ok with CONFIG_CGROUP_VCPUBOOST off"
+	fi
 	g worktree remove -f "$wt"
 	if [ -n "${NO_BUILD:-}" ]; then
 		echo "  AM-CHECK $n patches apply with git am (not built)"
 	else
-		echo "  AM-CHECK $n patches apply with git am and build at every patch"
+		echo "  AM-CHECK $n patches apply with git am and build at every patch, and without the controller"
 	fi
 }
 
