@@ -41,7 +41,7 @@ enum vcpuboost_trigger {
  * @VCPUBOOST_END_EXPIRED: it lasted vcpuboost.slice
  * @VCPUBOOST_END_RETRACTED: every trigger that asked for it was withdrawn
  * @VCPUBOOST_END_REVOKED: the controller took it back (budget, ceiling or
- *	trigger change, migration, exit, CPU hotplug)
+ *	trigger change, migration, exit, SysRq-n)
  */
 enum vcpuboost_end_reason {
 	VCPUBOOST_END_EXPIRED,
@@ -119,7 +119,8 @@ static inline unsigned int vcpuboost_granted(struct task_struct *p)
 	return READ_ONCE(p->vcpuboost_rt_priority);
 }
 
-unsigned int vcpuboost_boosts_ended(struct task_struct *p);
+bool vcpuboost_trigger_consumed(struct task_struct *p,
+				enum vcpuboost_trigger trigger);
 
 /* Called by the scheduler to charge a boosted task's runtime */
 void vcpuboost_charge(struct task_struct *p, u64 delta_exec);
@@ -144,9 +145,10 @@ static inline unsigned int vcpuboost_granted(struct task_struct *p)
 	return 0;
 }
 
-static inline unsigned int vcpuboost_boosts_ended(struct task_struct *p)
+static inline bool vcpuboost_trigger_consumed(struct task_struct *p,
+					      enum vcpuboost_trigger trigger)
 {
-	return 0;
+	return false;
 }
 
 static inline void vcpuboost_revoke(struct task_struct *p)

@@ -114,8 +114,6 @@ struct vcpuboost_task {
 	u8				requested[NR_VCPUBOOST_TRIGGERS];
 	/* Pending triggers that may not boost again until reported anew */
 	unsigned long			consumed;
-	/* Boosts that ended, for vcpuboost_boosts_ended() */
-	unsigned int			ended;
 	bool				exited;
 	/* Entry in a list of boosts to revalidate, under vcpuboost_mutex */
 	struct list_head		revalidate_node;

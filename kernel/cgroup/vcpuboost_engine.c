@@ -5,7 +5,7 @@
  * A report records a pending trigger on the task; the task is boosted to
  * the highest level its pending triggers earn (vcpuboost_grant_level()) and
  * stays boosted until they are retracted, its slice expires, or a budget,
- * policy change, migration, exit or CPU hotplug revokes it. The boost is a
+ * policy change, migration, exit or SysRq-n revokes it. The boost is a
  * priority overlay applied by sched_set_vcpuboost(); the scheduler charges
  * the runtime a boosted task uses to its cgroup and every ancestor with a
  * budget (vcpuboost_charge()), and a cgroup that spends its budget is
@@ -63,8 +63,8 @@ static DEFINE_PER_CPU(struct vcpuboost_unmanaged, vcpuboost_unmanaged);
 /*
  * Boosted or unboosted tasks that are blocked on an rt_mutex, whose owner's
  * inherited priority has to follow: see vcpuboost_set_prio(). The worker
- * runs at the highest SCHED_FIFO priority, so that an owner that a boost
- * made real-time does not keep the CPU from the worker that ends that.
+ * is SCHED_FIFO (sched_set_fifo()), so that an owner that a boost made
+ * real-time does not keep the worker that ends that off the CPU.
  */
 static LIST_HEAD(vcpuboost_pi_list);
 static DEFINE_RAW_SPINLOCK(vcpuboost_pi_lock);
@@ -133,13 +133,15 @@ static void vcpuboost_set_prio(struct vcpuboost_task *vt, unsigned int level)
 
 static int __init vcpuboost_pi_init(void)
 {
-	struct sched_param sp = { .sched_priority = MAX_RT_PRIO - 1 };
 	struct kthread_worker *worker;
 
 	worker = kthread_create_worker(0, "vcpuboost_pi");
-	if (IS_ERR(worker))
+	if (IS_ERR(worker)) {
+		pr_warn("vcpuboost: no PI worker (%pe): PI owners keep boosts until they unlock\n",
+			worker);
 		return PTR_ERR(worker);
-	sched_setscheduler_nocheck(worker->task, SCHED_FIFO, &sp);
+	}
+	sched_set_fifo(worker->task);
 	vcpuboost_pi_worker = worker;
 	return 0;
 }
@@ -311,8 +313,6 @@ static void vcpuboost_end(struct vcpuboost_task *vt,
 			    ktime_to_ns(ktime_sub(ktime_get(), vt->start)));
 	vt->vb = NULL;
 	vt->level = 0;
-	/* Tells reporters that a trigger still pending may be reported again. */
-	WRITE_ONCE(vt->ended, vt->ended + 1);
 	/* What asked for this boost has had it: only a new report boosts again. */
 	for (t = 0; t < NR_VCPUBOOST_TRIGGERS; t++)
 		if (vt->requested[t])
@@ -383,29 +383,33 @@ static void vcpuboost_task_update(struct vcpuboost_task *vt,
 }
 
 /**
- * vcpuboost_boosts_ended - how many boosts of a task have ended
+ * vcpuboost_trigger_consumed - has a pending trigger had its say?
  * @p: the task
+ * @trigger: a trigger reported for @p and not retracted
  *
- * For reporters that report only edges: a trigger still pending when a
- * boost ended (its slice, a limit) may be reported again, once.
+ * For reporters that report only edges: a trigger whose boost ended (its
+ * slice, a limit) or that was denied boosts again only when reported
+ * again, so a reporter that sees the event again reports it again.
  *
  * Context: Any context. @p must be pinned by the caller.
- * Return: a count that changes each time a boost of @p ends.
+ * Return: true if @trigger may only boost @p after a new report.
  */
-unsigned int vcpuboost_boosts_ended(struct task_struct *p)
+bool vcpuboost_trigger_consumed(struct task_struct *p,
+				enum vcpuboost_trigger trigger)
 {
 	struct vcpuboost_task *vt;
-	unsigned int ended = 0;
+	bool consumed = true;
 
 	rcu_read_lock();
 	/* Pairs with smp_store_release() in vcpuboost_task_prepare(). */
 	vt = smp_load_acquire(&p->vcpuboost);
 	if (vt)
-		ended = READ_ONCE(vt->ended);
+		consumed = test_bit(trigger, &vt->consumed) ||
+			   !READ_ONCE(vt->requested[trigger]);
 	rcu_read_unlock();
-	return ended;
+	return consumed;
 }
-EXPORT_SYMBOL_GPL(vcpuboost_boosts_ended);
+EXPORT_SYMBOL_GPL(vcpuboost_trigger_consumed);
 
 /**
  * vcpuboost_unmanaged_stat - add the reports for unmanaged tasks

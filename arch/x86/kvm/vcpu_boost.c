@@ -293,9 +293,9 @@ void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu)
  *
  * Not reported by the vCPU's own thread, which delivers the event on its
  * way into the guest, nor if @trigger was reported and not yet handled,
- * unless a boost of the vCPU's thread ended since: once the controller
- * ended the boost (its slice, a limit), an event made pending is reported
- * again, at most once per boost that ended. KVM sees
+ * unless the controller is done with that report: once it ended the boost
+ * the report gave (its slice, a limit) or denied it, an event made pending
+ * is reported again. KVM sees
  * no EOI of a guest with APICv or AVIC, and so cannot rely on one to
  * retract, and a guest with interrupts masked may take long to handle one.
  * An interrupt handler that finds the vCPU's thread running on this CPU
@@ -308,9 +308,7 @@ void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu)
  */
 void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger)
 {
-	unsigned int *ended = &vcpu->arch.boost.ended;
 	struct task_struct *p;
-	unsigned int now;
 
 	if (in_task() && vcpu == kvm_get_running_vcpu())
 		return;
@@ -319,11 +317,9 @@ void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigge
 	p = kvm_vcpu_boost_task(vcpu);
 	if (!p)
 		goto out;
-	now = vcpuboost_boosts_ended(p);
 	if (test_and_set_bit(trigger, &vcpu->arch.boost.pending) &&
-	    READ_ONCE(*ended) == now)
+	    !vcpuboost_trigger_consumed(p, trigger))
 		goto out;
-	WRITE_ONCE(*ended, now);
 	vcpuboost_report(p, trigger, VCPUBOOST_LEVEL_MAX);
 out:
 	rcu_read_unlock();

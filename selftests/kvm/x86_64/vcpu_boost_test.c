@@ -977,6 +977,8 @@ static void test_reports_again(void)
 	cg_write(vcpu_cg(0), "vcpuboost.slice", "20000");
 	vm = create_vm(1, code, vcpus, true);
 	vm_install_exception_handler(vm, IRQ_VECTOR2, irq_handler);
+	vm_install_exception_handler(vm, IRQ_VECTOR2 + 1, irq_handler);
+	vm_install_exception_handler(vm, IRQ_VECTOR2 + 2, irq_handler);
 	start_vcpu(&thread, vcpus[0], 0, -1);
 	wait_for(&shared_hva->spins, 1, "the guest to start");
 
@@ -989,9 +991,20 @@ static void test_reports_again(void)
 	signal_msi(vm, shared_hva->apic_id[0], IRQ_VECTOR2);
 	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "reports_irq"), 2);
 	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "grants"), 2);
+	TEST_ASSERT_EQ(wait_stat("expired", 2), 2);
+
+	/* A denied report is done with too: the next event is reported. */
+	cg_write(vm_cg, "vcpuboost.prio.max", "0");
+	signal_msi(vm, shared_hva->apic_id[0], IRQ_VECTOR2 + 1);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "reports_irq"), 3);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "grants"), 2);
+	cg_write(vm_cg, "vcpuboost.prio.max", "max");
+	signal_msi(vm, shared_hva->apic_id[0], IRQ_VECTOR2 + 2);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "reports_irq"), 4);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "grants"), 3);
 
 	shared_hva->done = 1;
-	wait_for(&shared_hva->irqs, 2, "the guest to handle both interrupts");
+	wait_for(&shared_hva->irqs, 4, "the guest to handle every interrupt");
 	pthread_join(thread.thread, NULL);
 	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "nr_boosted"), 0);
 	kvm_vm_free(vm);
