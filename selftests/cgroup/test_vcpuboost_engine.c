@@ -897,10 +897,17 @@ static int test_engine_pi_donor_charged(const char *root)
 		if (now_ms() - t0 > 10000)
 			goto cleanup;
 
+	/*
+	 * The owner inherits the boost and spends the budget in a few ms:
+	 * too soon, under emulation, to catch its priority at -6. What it
+	 * was charged shows it ran boosted; the throttle ends the boost,
+	 * and the owner's with it.
+	 */
 	t0 = now_ms();
-	if (vb_report(waiter, "irq", 5) || !wait_prio(owner, PRIO_BOOSTED(5), 5000))
+	if (vb_report(waiter, "irq", 5))
 		goto cleanup;
-	/* The owner spends the budget: the boost ends, and the owner's with it. */
+	while (stat_key(cg, "nr_throttled") < 1 && now_ms() - t0 < 5000)
+		sleep_ms(10);
 	if (!wait_prio(owner, PRIO_NORMAL, 5000))
 		goto cleanup;
 	elapsed = now_ms() - t0;
@@ -1671,12 +1678,7 @@ int main(int argc, char **argv)
 	ksft_print_header();
 	ksft_set_plan(ARRAY_SIZE(tests));
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cg_find_unified_root(root, sizeof(root), NULL))
-		ksft_exit_skip("cgroup v2 isn't mounted\n");
-	if (cg_read_strstr(root, "cgroup.controllers", "vcpuboost"))
-		ksft_exit_skip("vcpuboost controller isn't available\n");
-	if (access(VB_REPORT_PATH, W_OK))
-		ksft_exit_skip("no test reporter (CONFIG_CGROUP_VCPUBOOST_DEBUG)\n");
+	vb_require(root, sizeof(root));
 	if (cg_read_strstr(root, "cgroup.subtree_control", "vcpuboost") &&
 	    cg_write(root, "cgroup.subtree_control", "+vcpuboost"))
 		ksft_exit_skip("Failed to enable the vcpuboost controller\n");
