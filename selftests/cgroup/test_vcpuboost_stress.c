@@ -1110,12 +1110,7 @@ int main(int argc, char **argv)
 	if (duration <= 0)
 		duration = 60;
 	ksft_print_header();
-	if (cg_find_unified_root(root, sizeof(root), NULL))
-		ksft_exit_skip("cgroup v2 isn't mounted\n");
-	if (cg_read_strstr(root, "cgroup.controllers", "vcpuboost"))
-		ksft_exit_skip("vcpuboost controller isn't available\n");
-	if (access(VB_REPORT_PATH, W_OK))
-		ksft_exit_skip("no test reporter (CONFIG_CGROUP_VCPUBOOST_DEBUG)\n");
+	vb_require(root, sizeof(root));
 	ksft_set_plan(NR_TESTS);
 
 	/* What a killed earlier run left; it holds no tasks. */

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../kselftest.h"
+
 /* The test reporter, CONFIG_CGROUP_VCPUBOOST_DEBUG */
 #define VB_REPORT_PATH	"/sys/kernel/debug/vcpuboost/report"
 
@@ -36,6 +38,20 @@ static inline void sleep_ms(long ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
+}
+
+/*
+ * Skip the whole suite, as kselftest does, unless cgroup v2 with the
+ * controller and the test reporter are there; @root gets the mount point.
+ */
+static inline void vb_require(char *root, size_t size)
+{
+	if (cg_find_unified_root(root, size, NULL))
+		ksft_exit_skip("cgroup v2 isn't mounted\n");
+	if (cg_read_strstr(root, "cgroup.controllers", "vcpuboost"))
+		ksft_exit_skip("vcpuboost controller isn't available\n");
+	if (access(VB_REPORT_PATH, W_OK))
+		ksft_exit_skip("no test reporter (CONFIG_CGROUP_VCPUBOOST_DEBUG)\n");
 }
 
 /* Make cgroup @name below @parent, with vcpuboost enabled for it. */

@@ -31,6 +31,7 @@
 #include "kvm_util.h"
 #include "processor.h"
 #include "test_util.h"
+#include "vcpu_boost_util.h"
 
 #define IRQ_VECTOR	0x40
 #define TIMER_VECTOR	0x41
@@ -157,23 +158,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* 0, or the errno of writing @val to @dir/@file */
-static int cg_try_write(const char *dir, const char *file, const char *val)
-{
-	char path[PATH_MAX];
-	int fd, len = strlen(val), err = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	errno = 0;
-	if (write(fd, val, len) != len)
-		err = errno ?: EIO;
-	close(fd);
-	return err;
 }
 
 static void vcpu_dir(int i, char *buf, size_t size)

@@ -29,6 +29,7 @@
 #include "kvm_util.h"
 #include "processor.h"
 #include "test_util.h"
+#include "vcpu_boost_util.h"
 
 #define X86_FEATURE_KVM_VCPU_BOOST	KVM_X86_CPU_FEATURE(0x40000001, 0, EAX, 18)
 
@@ -60,23 +61,6 @@ static int nr_cpus;
 /* --- host side: cgroups ------------------------------------------------- */
 
 static char vm_cg[256];
-
-/* 0, or the errno of opening or writing @dir/@file. */
-static int cg_try_write(const char *dir, const char *file, const char *val)
-{
-	char path[PATH_MAX];
-	int fd, len = strlen(val), err = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	errno = 0;
-	if (write(fd, val, len) != len)
-		err = errno ?: EIO;
-	close(fd);
-	return err;
-}
 
 static void cg_write(const char *dir, const char *file, const char *val)
 {
