@@ -41,29 +41,29 @@ help:
 	@echo "Variables: KSRC=<6.12 tree or tarball>  JOBS=<n>"
 
 deps:
-	@harness/deps.sh
+	@tools/testing/vcpuboost/deps.sh
 
 # The prepared tree always matches the repository before anything builds.
 tree sync: deps
-	@harness/tree.sh sync
+	@tools/testing/vcpuboost/tree.sh sync
 
-$(O)/.config: $(filter-out configs/bench.config configs/rt.config,$(wildcard configs/*.config)) \
+$(O)/.config: $(filter-out kernel/configs/vcpuboost-bench.config kernel/configs/vcpuboost-rt.config,$(wildcard kernel/configs/vcpuboost*.config)) \
 		$(wildcard patches/*.patch)
 	@echo "  CONFIG  $(O)/.config"
-	@harness/config.sh test
+	@tools/testing/vcpuboost/config.sh test
 
-$(OR)/.config: $(filter-out configs/bench.config configs/kasan.config,$(wildcard configs/*.config)) \
-		$(wildcard patches/*.patch) $(wildcard harness/rt/*.patch)
+$(OR)/.config: $(filter-out kernel/configs/vcpuboost-bench.config kernel/configs/vcpuboost-kasan.config,$(wildcard kernel/configs/vcpuboost*.config)) \
+		$(wildcard patches/*.patch) $(wildcard tools/testing/vcpuboost/rt/*.patch)
 	@echo "  CONFIG  $(OR)/.config"
-	@harness/config.sh rt
+	@tools/testing/vcpuboost/config.sh rt
 
-$(OB)/.config: $(filter-out configs/test.config configs/kasan.config configs/rt.config,\
-		$(wildcard configs/*.config)) $(wildcard patches/*.patch)
+$(OB)/.config: $(filter-out kernel/configs/vcpuboost-test.config kernel/configs/vcpuboost-kasan.config kernel/configs/vcpuboost-rt.config,\
+		$(wildcard kernel/configs/vcpuboost*.config)) $(wildcard patches/*.patch)
 	@echo "  CONFIG  $(OB)/.config"
-	@harness/config.sh bench
+	@tools/testing/vcpuboost/config.sh bench
 
 config: tree
-	@harness/config.sh test
+	@tools/testing/vcpuboost/config.sh test
 
 kernel: tree $(O)/.config
 	@echo "  BUILD   bzImage (JOBS=$(JOBS))"
@@ -71,10 +71,10 @@ kernel: tree $(O)/.config
 	@cmp -s $(O)/arch/x86/boot/bzImage $(B)/bzImage || cp $(O)/arch/x86/boot/bzImage $(B)/bzImage
 	@echo "  KERNEL  build/bzImage"
 
-# From build/linux-rt: the series and harness/rt/*.patch (QEMU's TCG cannot
+# From build/linux-rt: the series and tools/testing/vcpuboost/rt/*.patch (QEMU's TCG cannot
 # tell the kernel its TSC is constant, without which KVM refuses PREEMPT_RT).
 rt-tree: tree
-	@harness/tree.sh rt-tree
+	@tools/testing/vcpuboost/tree.sh rt-tree
 
 rt-kernel: rt-tree $(OR)/.config
 	@echo "  BUILD   bzImage-rt (JOBS=$(JOBS))"
@@ -107,49 +107,49 @@ selftests: headers
 		$(KST)/cgroup/vcpuboost_bench
 	@$(MAKE) -s -C $(T)/tools/testing/selftests/kvm OUTPUT=$(KST)/kvm \
 		KHDR_INCLUDES="$(KHDR)" $(KVM_TESTS)
-	@$(MAKE) -s -C harness/guest/tinyguest
+	@$(MAKE) -s -C tools/testing/vcpuboost/guest/tinyguest
 
 # Every suite, on the test kernel (lockdep, KASAN) and on PREEMPT_RT (lockdep).
 check: kernel rt-kernel selftests
 	@rm -rf $(B)/check $(B)/check-rt
 	@echo "  BOOT    running the test suites under QEMU"
-	@harness/run-qemu.sh harness/guest/run-tests.sh $(B)/check 3000 || true
+	@tools/testing/vcpuboost/run-qemu.sh tools/testing/vcpuboost/guest/run-tests.sh $(B)/check 3000 || true
 	@echo "  BOOT    running the test suites under QEMU on PREEMPT_RT"
 	@KERNEL=$(B)/bzImage-rt VB_GUEST_ENV="VB_RT=1" \
-		harness/run-qemu.sh harness/guest/run-tests.sh $(B)/check-rt 3000 || true
-	@harness/report.py $(B)/check $(B)/check-rt
+		tools/testing/vcpuboost/run-qemu.sh tools/testing/vcpuboost/guest/run-tests.sh $(B)/check-rt 3000 || true
+	@tools/testing/vcpuboost/report.py $(B)/check $(B)/check-rt
 
 bench: bench-kernel selftests
 	@rm -rf $(B)/bench
 	@echo "  BOOT    running the benchmark under QEMU (about 15 minutes)"
 	@KERNEL=$(B)/bzImage-bench VB_GUEST_ENV="BENCH_MODE=full" \
-		harness/run-qemu.sh harness/guest/bench.sh $(B)/bench 5400
-	@harness/bench_report.py $(B)/bench
+		tools/testing/vcpuboost/run-qemu.sh tools/testing/vcpuboost/guest/bench.sh $(B)/bench 5400
+	@tools/testing/vcpuboost/bench_report.py $(B)/bench
 	@echo "  RESULTS build/bench/results.json build/bench/results.md build/bench/*.png"
 
 demo: bench-kernel selftests
 	@rm -rf $(B)/demo
 	@KERNEL=$(B)/bzImage-bench VB_GUEST_ENV="BENCH_MODE=demo" \
-		harness/run-qemu.sh harness/guest/demo.sh $(B)/demo 1200
+		tools/testing/vcpuboost/run-qemu.sh tools/testing/vcpuboost/guest/demo.sh $(B)/demo 1200
 	@cat $(B)/demo/payload.log
-	@harness/bench_report.py $(B)/demo --demo
+	@tools/testing/vcpuboost/bench_report.py $(B)/demo --demo
 
 refresh: deps
-	@harness/tree.sh refresh
+	@tools/testing/vcpuboost/tree.sh refresh
 
 patches: deps
-	@harness/tree.sh export
+	@tools/testing/vcpuboost/tree.sh export
 
 patches-check: deps
-	@harness/tree.sh am-check
+	@tools/testing/vcpuboost/tree.sh am-check
 
 checkpatch: deps
-	@harness/tree.sh checkpatch
+	@tools/testing/vcpuboost/tree.sh checkpatch
 
 clean:
 	rm -rf $(O) $(OR) $(OB) $(KST) $(B)/bzImage $(B)/bzImage-rt $(B)/bzImage-bench \
 		$(B)/check $(B)/check-rt $(B)/demo $(B)/patches $(B)/am-obj $(B)/am-obj-off
-	@$(MAKE) -s -C harness/guest/tinyguest clean
+	@$(MAKE) -s -C tools/testing/vcpuboost/guest/tinyguest clean
 
 distclean:
 	rm -rf $(B)

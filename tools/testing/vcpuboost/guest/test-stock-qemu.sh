@@ -1,6 +1,6 @@
 #!/bin/bash
 # Stock QEMU, no opt-in: run Debian's qemu-system-x86_64 with KVM inside the
-# booted patched kernel on a tiny guest (harness/guest/tinyguest, a LAPIC
+# booted patched kernel on a tiny guest (tools/testing/vcpuboost/guest/tinyguest, a LAPIC
 # timer at 1 ms, built on the host by `make selftests`) and check that its
 # events reach vcpuboost only when the administrator had turned on the kvm
 # module parameter vcpu_boost when the VM was created: a VM started with it
@@ -16,7 +16,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 CG=/sys/fs/cgroup
 VM=$CG/stockvm
 PARAM=/sys/module/kvm/parameters/vcpu_boost
-GUEST=${VB_REPO:-}/harness/guest/tinyguest/tinyguest.elf
+GUEST=${VB_REPO:-}/tools/testing/vcpuboost/guest/tinyguest/tinyguest.elf
 QEMU=qemu-system-x86_64
 WORK=${TMPDIR:-/run/tmp}/stock-qemu.$$
 DC=$WORK/dc.log

@@ -1,30 +1,30 @@
 #!/bin/bash
 # Write a kernel config: x86_64 defconfig, the kvm_guest fragment, then
-# configs/harness.config (QEMU and 9p), configs/vcpuboost.config (the
+# kernel/configs/vcpuboost-harness.config (QEMU and 9p), kernel/configs/vcpuboost.config (the
 # feature) and
-#   test (build/obj/.config):        configs/test.config, the test reporter,
+#   test (build/obj/.config):        kernel/configs/vcpuboost-test.config, the test reporter,
 #                                    KUnit, lockdep and friends, and
-#                                    configs/kasan.config;
-#   rt (build/obj-rt/.config):       configs/test.config and
-#                                    configs/rt.config: the same checkers
+#                                    kernel/configs/vcpuboost-kasan.config;
+#   rt (build/obj-rt/.config):       kernel/configs/vcpuboost-test.config and
+#                                    kernel/configs/vcpuboost-rt.config: the same checkers
 #                                    on PREEMPT_RT;
-#   bench (build/obj-bench/.config): configs/bench.config, the test
+#   bench (build/obj-bench/.config): kernel/configs/vcpuboost-bench.config, the test
 #                                    reporter without the checkers.
 # Fails if any option of the fragments did not survive olddefconfig, so
 # that a missing dependency is caught here and not by a test.
 #
 #   config.sh [test|rt|bench]
 set -euo pipefail
-REPO=$(cd "$(dirname "$0")/.." && pwd)
+REPO=$(cd "$(dirname "$0")/../../.." && pwd)
 B=${BUILD_DIR:-$REPO/build}
 T=$B/linux
 # The PREEMPT_RT kernel builds from its own worktree (tree.sh rt-tree).
 [ "${1:-test}" = rt ] && T=$B/linux-rt
-frags=("$REPO/configs/harness.config" "$REPO/configs/vcpuboost.config")
+frags=("$REPO/kernel/configs/vcpuboost-harness.config" "$REPO/kernel/configs/vcpuboost.config")
 case ${1:-test} in
-test)	O=$B/obj; frags+=("$REPO/configs/test.config" "$REPO/configs/kasan.config") ;;
-rt)	O=$B/obj-rt; frags+=("$REPO/configs/test.config" "$REPO/configs/rt.config") ;;
-bench)	O=$B/obj-bench; frags+=("$REPO/configs/bench.config") ;;
+test)	O=$B/obj; frags+=("$REPO/kernel/configs/vcpuboost-test.config" "$REPO/kernel/configs/vcpuboost-kasan.config") ;;
+rt)	O=$B/obj-rt; frags+=("$REPO/kernel/configs/vcpuboost-test.config" "$REPO/kernel/configs/vcpuboost-rt.config") ;;
+bench)	O=$B/obj-bench; frags+=("$REPO/kernel/configs/vcpuboost-bench.config") ;;
 *)	echo "usage: config.sh [test|rt|bench]" >&2; exit 2 ;;
 esac
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Aggregate a benchmark run (harness/guest/bench.sh and friends).
+"""Aggregate a benchmark run (tools/testing/vcpuboost/guest/bench.sh and friends).
 
     bench_report.py OUTDIR [--smoke]
 

@@ -92,4 +92,4 @@ wait 2>/dev/null
 
 say "a KVM guest's timer latency beside a CFS hog: no boost, vcpuboost, static SCHED_FIFO"
 echo "(a guest arms its LAPIC timer every 1 ms and records how late each interrupt is handled)"
-BENCH_MODE=demo bash "$VB_REPO/harness/guest/bench.sh"
+BENCH_MODE=demo bash "$VB_REPO/tools/testing/vcpuboost/guest/bench.sh"

@@ -32,11 +32,11 @@ run cgroup_vcpuboost_engine 1500 "$B/kselftest/cgroup/test_vcpuboost_engine"
 run cgroup_vcpuboost_stress 600 "$B/kselftest/cgroup/test_vcpuboost_stress" 60 "$B/kselftest/kvm/x86_64/vcpu_boost_stress"
 run kvm_vcpu_boost 1500 "$B/kselftest/kvm/x86_64/vcpu_boost_test"
 run_plain kvm_state_test 600 "$B/kselftest/kvm/x86_64/state_test"
-run stock_qemu 900 bash "$VB_REPO/harness/guest/test-stock-qemu.sh"
+run stock_qemu 900 bash "$VB_REPO/tools/testing/vcpuboost/guest/test-stock-qemu.sh"
 
 # The benchmark, in seconds: keeps it working, measures nothing. Once per
 # make check is enough: not on the PREEMPT_RT kernel (VB_RT=1).
 [ "${VB_RT:-0}" = 1 ] && exit 0
 echo "=== bench smoke"
-BENCH_MODE=smoke timeout --signal=KILL 900 bash "$VB_REPO/harness/guest/bench.sh"
+BENCH_MODE=smoke timeout --signal=KILL 900 bash "$VB_REPO/tools/testing/vcpuboost/guest/bench.sh"
 echo "=== bench smoke: exit $?"

@@ -11,7 +11,7 @@
 #   tree.sh am-check  git am the exported series onto a pristine copy of
 #                     base and build it at every patch
 #   tree.sh rt-tree   build/linux-rt, the PREEMPT_RT test kernel's source:
-#                     the series with harness/rt/*.patch on top, patches
+#                     the series with tools/testing/vcpuboost/rt/*.patch on top, patches
 #                     of the test harness that are never part of the series
 #
 # A patch in patches/ is one commit: its message, a line "---", the
@@ -21,7 +21,7 @@
 # is kept as selftests/X.
 set -euo pipefail
 
-REPO=$(cd "$(dirname "$0")/.." && pwd)
+REPO=$(cd "$(dirname "$0")/../../.." && pwd)
 B=${BUILD_DIR:-$REPO/build}
 T=$B/linux
 KSRC=${KSRC:-/usr/src/linux-source-6.12.tar.xz}
@@ -95,8 +95,14 @@ tree_dirty() {
 		grep -v -e '__pycache__' -e '\.pyc$' || true
 }
 
+# Files at kernel paths that belong to the project, not to the series: the
+# config fragments of the test and benchmark kernels and the project's own
+# pages (design, workflow, benchmark).
+REPO_ONLY='^(kernel/configs/vcpuboost[^/]*\.config|Documentation/vcpuboost/.*)$'
+
 overlay_files() {
 	(cd "$REPO" && git ls-files --cached --others --exclude-standard -- $OVERLAY_DIRS 2>/dev/null |
+		{ grep -Ev "$REPO_ONLY" || true; } |
 		while read -r f; do [ -f "$f" ] && echo "$f"; done) | sort -u
 }
 
@@ -251,7 +257,7 @@ cmd_am_check() {
 			if [ ! -f "$obj/.config" ]; then
 				make -s -C "$wt" O="$obj" tinyconfig >/dev/null
 				"$wt"/scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" \
-					"$REPO/configs/am-check.config" >/dev/null
+					"$REPO/kernel/configs/vcpuboost-am-check.config" >/dev/null
 			fi
 			make -s -C "$wt" O="$obj" olddefconfig >/dev/null
 			make -s -C "$wt" O="$obj" -j"$(nproc)" vmlinux >"$obj/build-$n.log" 2>&1 ||
@@ -307,13 +313,13 @@ cmd_checkpatch() {
 cmd_rt_tree() {
 	local R=$B/linux-rt p stamp
 	stamp=$(g rev-parse vcpuboost)
-	for p in "$REPO"/harness/rt/*.patch; do
+	for p in "$REPO"/tools/testing/vcpuboost/rt/*.patch; do
 		[ -e "$p" ] && stamp="$stamp $(sha1sum <"$p" | cut -c1-40)"
 	done
 	[ -e "$R/.git" ] || g worktree add -q --detach "$R" vcpuboost
 	[ "$(cat "$R/.vb-rt-stamp" 2>/dev/null)" = "$stamp" ] && return 0
 	git -C "$R" checkout -q -f --detach vcpuboost
-	for p in "$REPO"/harness/rt/*.patch; do
+	for p in "$REPO"/tools/testing/vcpuboost/rt/*.patch; do
 		[ -e "$p" ] || continue
 		git -C "$R" apply "$p" || die "$(basename "$p") does not apply to the series"
 	done

@@ -5,7 +5,7 @@
 #
 #   [KERNEL=IMAGE] run-qemu.sh PAYLOAD OUTDIR [TIMEOUT_SECONDS]
 set -euo pipefail
-REPO=$(cd "$(dirname "$0")/.." && pwd)
+REPO=$(cd "$(dirname "$0")/../../.." && pwd)
 B=${BUILD_DIR:-$REPO/build}
 payload=$(realpath "$1")
 out=$(realpath -m "$2")
@@ -19,7 +19,7 @@ rm -f "$out"/payload.rc "$out"/payload.log "$out"/dmesg.txt "$out"/console.log
 timeout --signal=KILL $((limit + 120)) \
 qemu-system-x86_64 -accel tcg,thread=single -cpu EPYC,+svm -m 3G -smp 2 \
 	-kernel "$kernel" -nographic -no-reboot -nodefaults -serial stdio \
-	-append "console=ttyS0 panic=-1 loglevel=4 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$REPO/harness/guest/init.sh vb_payload=$payload vb_repo=$REPO vb_build=$B vb_timeout=$limit ${VB_GUEST_ENV:-}" \
+	-append "console=ttyS0 panic=-1 loglevel=4 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$REPO/tools/testing/vcpuboost/guest/init.sh vb_payload=$payload vb_repo=$REPO vb_build=$B vb_timeout=$limit ${VB_GUEST_ENV:-}" \
 	-fsdev local,id=root,path=/,security_model=none,readonly=on \
 	-device virtio-9p-pci,fsdev=root,mount_tag=rootfs \
 	-fsdev local,id=out,path="$out",security_model=none \

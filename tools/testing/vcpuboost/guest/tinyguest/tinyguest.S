@@ -6,7 +6,7 @@
  * KVM's in-kernel LAPIC and of QEMU's own is 1 GHz) on vector 0x30 and
  * halts with interrupts on. Every 100 ticks it writes 'T' to port 0xe9
  * (QEMU -debugcon) and to COM1; at start it writes "tinyguest\n".
- * Used by harness/guest/test-stock-qemu.sh under stock QEMU with KVM.
+ * Used by tools/testing/vcpuboost/guest/test-stock-qemu.sh under stock QEMU with KVM.
  */
 	.set	MB_MAGIC, 0x1BADB002
 	.set	MB_FLAGS, 0
