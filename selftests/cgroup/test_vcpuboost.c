@@ -52,13 +52,12 @@ static bool file_exists(const char *cg, const char *file)
  */
 static int expect_rejected(const char *cg, const char *file, const char *buf)
 {
-	char before[4096], after[4096], copy[512];
+	char before[4096], after[4096];
 	int ret;
 
 	if (cg_read(cg, file, before, sizeof(before)))
 		return -1;
-	snprintf(copy, sizeof(copy), "%s", buf);
-	ret = cg_write(cg, file, copy);
+	ret = vb_write(cg, file, buf);
 	if (ret != -EINVAL && ret != -ERANGE) {
 		ksft_print_msg("%s: \"%s\" gave %d, not -EINVAL/-ERANGE\n",
 			       file, buf, ret);
@@ -83,14 +82,33 @@ static int expect_all_rejected(const char *cg, const char *file,
 	return ret;
 }
 
+/*
+ * A test of @file's rejections: in a new cgroup @name, with @good written
+ * first so that a rejection has a value other than the default to keep,
+ * each of the @n @bad must be rejected.
+ */
+static int test_rejects(const char *root, const char *name, const char *file,
+			const char *good, const char * const *bad, int n)
+{
+	int ret = KSFT_FAIL;
+	char *cg;
+
+	cg = vb_create(root, name);
+	if (!cg || vb_write(cg, file, good))
+		goto cleanup;
+	if (expect_all_rejected(cg, file, bad, n))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	vb_destroy(cg);
+	return ret;
+}
+
 /* Write @buf and read back @expect. */
 static int round_trip(const char *cg, const char *file, const char *buf,
 		      const char *expect)
 {
-	char copy[512];
-
-	snprintf(copy, sizeof(copy), "%s", buf);
-	if (cg_write(cg, file, copy)) {
+	if (vb_write(cg, file, buf)) {
 		ksft_print_msg("%s: \"%s\" was refused\n", file, buf);
 		return -1;
 	}
@@ -236,18 +254,9 @@ static int test_vcpuboost_max_rejects(const char *root)
 		"99999999999999999999999", "1000 99999999999999999999999",
 		"1000 999", "1000 1000001", "1000 0",
 	};
-	int ret = KSFT_FAIL;
-	char *cg;
 
-	cg = vb_create(root, "vb_max_bad");
-	if (!cg || cg_write(cg, "vcpuboost.max", "5000 100000"))
-		goto cleanup;
-	if (expect_all_rejected(cg, "vcpuboost.max", bad, ARRAY_SIZE(bad)))
-		goto cleanup;
-	ret = KSFT_PASS;
-cleanup:
-	vb_destroy(cg);
-	return ret;
+	return test_rejects(root, "vb_max_bad", "vcpuboost.max", "5000 100000",
+			    bad, ARRAY_SIZE(bad));
 }
 
 static int test_vcpuboost_prio_round_trip(const char *root)
@@ -278,18 +287,9 @@ static int test_vcpuboost_prio_rejects(const char *root)
 		"\n", "x", "-1", "100", "5 6", "5x", "max5", "0x5", "1.0",
 		"4294967296", "99999999999999999999",
 	};
-	int ret = KSFT_FAIL;
-	char *cg;
 
-	cg = vb_create(root, "vb_prio_bad");
-	if (!cg || cg_write(cg, "vcpuboost.prio.max", "17"))
-		goto cleanup;
-	if (expect_all_rejected(cg, "vcpuboost.prio.max", bad, ARRAY_SIZE(bad)))
-		goto cleanup;
-	ret = KSFT_PASS;
-cleanup:
-	vb_destroy(cg);
-	return ret;
+	return test_rejects(root, "vb_prio_bad", "vcpuboost.prio.max", "17",
+			    bad, ARRAY_SIZE(bad));
 }
 
 static int test_vcpuboost_triggers_round_trip(const char *root)
@@ -326,18 +326,9 @@ static int test_vcpuboost_triggers_rejects(const char *root)
 		"irq 7\nbogus 1", "timer 3\nirq 100", "nmi 4\nguest x",
 		"irq 7 timer 3",
 	};
-	int ret = KSFT_FAIL;
-	char *cg;
 
-	cg = vb_create(root, "vb_triggers_bad");
-	if (!cg || cg_write(cg, "vcpuboost.triggers", "irq 2"))
-		goto cleanup;
-	if (expect_all_rejected(cg, "vcpuboost.triggers", bad, ARRAY_SIZE(bad)))
-		goto cleanup;
-	ret = KSFT_PASS;
-cleanup:
-	vb_destroy(cg);
-	return ret;
+	return test_rejects(root, "vb_triggers_bad", "vcpuboost.triggers", "irq 2",
+			    bad, ARRAY_SIZE(bad));
 }
 
 static int test_vcpuboost_slice(const char *root)
@@ -583,13 +574,9 @@ static int test_vcpuboost_unprivileged(const char *root)
 
 		if (setgid(TEST_UID) || setuid(TEST_UID))
 			exit(2);
-		for (i = 0; i < ARRAY_SIZE(files); i++) {
-			char v[32];
-
-			snprintf(v, sizeof(v), "%s", values[i]);
-			if (cg_write(cg, files[i], v) != -EACCES)
+		for (i = 0; i < ARRAY_SIZE(files); i++)
+			if (vb_write(cg, files[i], values[i]) != -EACCES)
 				exit(1);
-		}
 		/* Reading is allowed. */
 		if (cg_read_strcmp(cg, "vcpuboost.prio.max", "0\n"))
 			exit(1);
@@ -741,62 +728,32 @@ cleanup:
 	return ret;
 }
 
-struct vcpuboost_test {
-	int (*fn)(const char *root);
-	const char *name;
+static const struct vb_test tests[] = {
+	VB_TEST(test_vcpuboost_listed),
+	VB_TEST(test_vcpuboost_defaults),
+	VB_TEST(test_vcpuboost_stat_keys),
+	VB_TEST(test_vcpuboost_root_files),
+	VB_TEST(test_vcpuboost_max_round_trip),
+	VB_TEST(test_vcpuboost_max_cpus),
+	VB_TEST(test_vcpuboost_max_rejects),
+	VB_TEST(test_vcpuboost_prio_round_trip),
+	VB_TEST(test_vcpuboost_prio_rejects),
+	VB_TEST(test_vcpuboost_triggers_round_trip),
+	VB_TEST(test_vcpuboost_triggers_rejects),
+	VB_TEST(test_vcpuboost_slice),
+	VB_TEST(test_vcpuboost_read_only),
+	VB_TEST(test_vcpuboost_effective_ceiling),
+	VB_TEST(test_vcpuboost_prio_max_default_denies),
+	VB_TEST(test_vcpuboost_threaded),
+	VB_TEST(test_vcpuboost_unprivileged),
+	VB_TEST(test_vcpuboost_teardown),
 };
 
-#define T(x) { x, #x }
-static const struct vcpuboost_test tests[] = {
-	T(test_vcpuboost_listed),
-	T(test_vcpuboost_defaults),
-	T(test_vcpuboost_stat_keys),
-	T(test_vcpuboost_root_files),
-	T(test_vcpuboost_max_round_trip),
-	T(test_vcpuboost_max_cpus),
-	T(test_vcpuboost_max_rejects),
-	T(test_vcpuboost_prio_round_trip),
-	T(test_vcpuboost_prio_rejects),
-	T(test_vcpuboost_triggers_round_trip),
-	T(test_vcpuboost_triggers_rejects),
-	T(test_vcpuboost_slice),
-	T(test_vcpuboost_read_only),
-	T(test_vcpuboost_effective_ceiling),
-	T(test_vcpuboost_prio_max_default_denies),
-	T(test_vcpuboost_threaded),
-	T(test_vcpuboost_unprivileged),
-	T(test_vcpuboost_teardown),
-};
-
-#undef T
-
-int main(int argc, char **argv)
+int main(void)
 {
-	char root[PATH_MAX];
-	int i;
-
-	ksft_print_header();
-	ksft_set_plan(ARRAY_SIZE(tests));
-	if (cg_find_unified_root(root, sizeof(root), NULL))
-		ksft_exit_skip("cgroup v2 isn't mounted\n");
-	if (cg_read_strstr(root, "cgroup.controllers", "vcpuboost"))
-		ksft_exit_skip("vcpuboost controller isn't available\n");
-	if (cg_read_strstr(root, "cgroup.subtree_control", "vcpuboost") &&
-	    cg_write(root, "cgroup.subtree_control", "+vcpuboost"))
-		ksft_exit_skip("Failed to enable the vcpuboost controller\n");
-
-	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		switch (tests[i].fn(root)) {
-		case KSFT_PASS:
-			ksft_test_result_pass("%s\n", tests[i].name);
-			break;
-		case KSFT_SKIP:
-			ksft_test_result_skip("%s\n", tests[i].name);
-			break;
-		default:
-			ksft_test_result_fail("%s\n", tests[i].name);
-			break;
-		}
-	}
-	ksft_finished();
+	/*
+	 * Not vb_require(): only test_vcpuboost_prio_max_default_denies needs
+	 * the test reporter, and it skips itself without it.
+	 */
+	vb_run_tests(tests, ARRAY_SIZE(tests), vb_require_controller);
 }

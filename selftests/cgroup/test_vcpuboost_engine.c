@@ -101,6 +101,27 @@ static int expect_stat(const char *cg, const char *key, long expect)
 	return 1;
 }
 
+struct stat_value {
+	const char *key;
+	long value;
+};
+
+/* expect_stat() of each key in turn, up to the first that is off */
+static int expect_stats_n(const char *cg, const struct stat_value *sv, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!expect_stat(cg, sv[i].key, sv[i].value))
+			return 0;
+	return 1;
+}
+
+/* Several keys of @cg's vcpuboost.stat: expect_stats(cg, { "grants", 1 }, ...) */
+#define expect_stats(cg, ...)						\
+	expect_stats_n(cg, (const struct stat_value[]){ __VA_ARGS__ },	\
+		       ARRAY_SIZE(((const struct stat_value[]){ __VA_ARGS__ })))
+
 static int expect_prio(pid_t pid, long expect)
 {
 	long prio = vb_task_prio(pid);
@@ -111,6 +132,15 @@ static int expect_prio(pid_t pid, long expect)
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * Report @trigger for @pid at @level (0: retract it); @pid's priority must
+ * then read @expect.
+ */
+static int expect_report(pid_t pid, const char *trigger, int level, long expect)
+{
+	return !vb_report(pid, trigger, level) && expect_prio(pid, expect);
 }
 
 static void pin(pid_t pid, int cpu)
@@ -195,135 +225,169 @@ static void reap(pid_t pid)
 	}
 }
 
+/* The longest slice: a boost outlasts what emulation takes to look at it. */
+#define SLICE_LONG	"1000000"
+
+/*
+ * The cgroup most tests run in, and the task they spawn there. A test sets
+ * the first fields; fixture_setup() makes @name below the root, or with
+ * @nested "vm" below that, for the tests whose parent's limits count too;
+ * grants it boosts up to "max" on every level and writes @max, @slice and
+ * @triggers where they are given, leaving the defaults where NULL.
+ * fixture_teardown() kills the task and removes the cgroups, however far
+ * the test got.
+ */
+struct fixture {
+	const char *name;
+	bool nested;
+	const char *max;
+	const char *slice;
+	const char *triggers;
+
+	char *parent;	/* @name, with @nested */
+	char *cg;
+	pid_t pid;	/* from fixture_spawn() */
+};
+
+static int fixture_setup(struct fixture *f, const char *root)
+{
+	f->pid = -1;
+	if (f->nested) {
+		f->parent = vb_create(root, f->name);
+		f->cg = f->parent ? vb_create(f->parent, "vm") : NULL;
+	} else {
+		f->cg = vb_create(root, f->name);
+	}
+	if (!f->cg || vb_grant(root, f->cg, "max"))
+		return -1;
+	if ((f->max && vb_write(f->cg, "vcpuboost.max", f->max)) ||
+	    (f->slice && vb_write(f->cg, "vcpuboost.slice", f->slice)) ||
+	    (f->triggers && vb_write(f->cg, "vcpuboost.triggers", f->triggers)))
+		return -1;
+	return 0;
+}
+
+/* The task in the fixture's cgroup, as spawn() makes it */
+static int fixture_spawn(struct fixture *f, int cpu, bool busy)
+{
+	f->pid = spawn(f->cg, cpu, busy);
+	return f->pid < 0 ? -1 : 0;
+}
+
+static void fixture_teardown(struct fixture *f)
+{
+	reap(f->pid);
+	vb_destroy(f->cg);
+	vb_destroy(f->parent);
+}
+
 /*
  * A boost is the task's effective priority, SCHED_FIFO at the granted
  * level, while its policy stays SCHED_OTHER; retracting ends it.
  */
 static int test_engine_boost_visible(const char *root)
 {
+	struct fixture f = { .name = "vbe_visible", .slice = SLICE_LONG };
 	int ret = KSFT_FAIL;
-	pid_t pid = -1;
-	char *cg;
 
-	cg = vb_create(root, "vbe_visible");
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000"))
-		goto cleanup;
-	pid = spawn(cg, -1, false);
-	if (pid < 0 || !expect_prio(pid, PRIO_NORMAL))
+	if (fixture_setup(&f, root) || fixture_spawn(&f, -1, false) ||
+	    !expect_prio(f.pid, PRIO_NORMAL))
 		goto cleanup;
 
-	if (vb_report(pid, "timer", 99) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (!expect_report(f.pid, "timer", 99, PRIO_BOOSTED(1)))
 		goto cleanup;
-	if (task_policy(pid) != SCHED_OTHER || sched_getscheduler(pid) != SCHED_OTHER)
+	if (task_policy(f.pid) != SCHED_OTHER || sched_getscheduler(f.pid) != SCHED_OTHER)
 		goto cleanup;
-	if (!expect_stat(cg, "grants", 1) || !expect_stat(cg, "nr_boosted", 1) ||
-	    !expect_stat(cg, "reports_timer", 1))
+	if (!expect_stats(f.cg, { "grants", 1 }, { "nr_boosted", 1 }, { "reports_timer", 1 }))
 		goto cleanup;
 
-	if (vb_report(pid, "timer", 0) || !expect_prio(pid, PRIO_NORMAL))
+	if (!expect_report(f.pid, "timer", 0, PRIO_NORMAL))
 		goto cleanup;
-	if (!expect_stat(cg, "retracted", 1) || !expect_stat(cg, "nr_boosted", 0) ||
-	    !stat_consistent(cg))
+	if (!expect_stats(f.cg, { "retracted", 1 }, { "nr_boosted", 0 }) ||
+	    !stat_consistent(f.cg))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	reap(pid);
-	vb_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* Granted level = min(asked, trigger value, ceiling, parent's ceiling). */
 static int test_engine_caps(const char *root)
 {
-	char *parent = NULL, *cg = NULL;
+	struct fixture f = {
+		.name = "vbe_caps", .nested = true, .slice = SLICE_LONG,
+		.triggers = "irq 30\nguest max",
+	};
 	int ret = KSFT_FAIL;
-	pid_t pid = -1;
 
-	parent = vb_create(root, "vbe_caps");
-	cg = parent ? vb_create(parent, "vm") : NULL;
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000") ||
-	    cg_write(cg, "vcpuboost.triggers", "irq 30\nguest max"))
-		goto cleanup;
-	pid = spawn(cg, -1, false);
-	if (pid < 0)
+	if (fixture_setup(&f, root) || fixture_spawn(&f, -1, false))
 		goto cleanup;
 
 	/* The trigger's value caps what the report asks for... */
-	if (vb_report(pid, "irq", 99) || !expect_prio(pid, PRIO_BOOSTED(30)) ||
-	    vb_report(pid, "irq", 0))
+	if (!expect_report(f.pid, "irq", 99, PRIO_BOOSTED(30)) ||
+	    vb_report(f.pid, "irq", 0))
 		goto cleanup;
 	/* ...and the report what the value allows. */
-	if (vb_report(pid, "irq", 12) || !expect_prio(pid, PRIO_BOOSTED(12)) ||
-	    vb_report(pid, "irq", 0))
+	if (!expect_report(f.pid, "irq", 12, PRIO_BOOSTED(12)) ||
+	    vb_report(f.pid, "irq", 0))
 		goto cleanup;
 	/* The guest asks; "max" lets it have what it asks for. */
-	if (vb_report(pid, "guest", 42) || !expect_prio(pid, PRIO_BOOSTED(42)) ||
-	    vb_report(pid, "guest", 0))
+	if (!expect_report(f.pid, "guest", 42, PRIO_BOOSTED(42)) ||
+	    vb_report(f.pid, "guest", 0))
 		goto cleanup;
 	/* Its own ceiling. */
-	if (cg_write(cg, "vcpuboost.prio.max", "9") ||
-	    vb_report(pid, "irq", 99) || !expect_prio(pid, PRIO_BOOSTED(9)) ||
-	    vb_report(pid, "irq", 0))
+	if (cg_write(f.cg, "vcpuboost.prio.max", "9") ||
+	    !expect_report(f.pid, "irq", 99, PRIO_BOOSTED(9)) ||
+	    vb_report(f.pid, "irq", 0))
 		goto cleanup;
 	/* The parent's ceiling. */
-	if (cg_write(parent, "vcpuboost.prio.max", "4") ||
-	    vb_report(pid, "guest", 99) || !expect_prio(pid, PRIO_BOOSTED(4)) ||
-	    vb_report(pid, "guest", 0))
+	if (cg_write(f.parent, "vcpuboost.prio.max", "4") ||
+	    !expect_report(f.pid, "guest", 99, PRIO_BOOSTED(4)) ||
+	    vb_report(f.pid, "guest", 0))
 		goto cleanup;
 	/* Several triggers at once: the highest; retracting it lowers to the next. */
-	if (cg_write(parent, "vcpuboost.prio.max", "max") ||
-	    cg_write(cg, "vcpuboost.prio.max", "max") ||
-	    cg_write(cg, "vcpuboost.triggers", "timer 3\nnmi 7") ||
-	    vb_report(pid, "timer", 99) || vb_report(pid, "nmi", 99) ||
-	    !expect_prio(pid, PRIO_BOOSTED(7)) || vb_report(pid, "nmi", 0) ||
-	    !expect_prio(pid, PRIO_BOOSTED(3)) || vb_report(pid, "timer", 0) ||
-	    !expect_prio(pid, PRIO_NORMAL))
+	if (cg_write(f.parent, "vcpuboost.prio.max", "max") ||
+	    cg_write(f.cg, "vcpuboost.prio.max", "max") ||
+	    cg_write(f.cg, "vcpuboost.triggers", "timer 3\nnmi 7") ||
+	    vb_report(f.pid, "timer", 99) ||
+	    !expect_report(f.pid, "nmi", 99, PRIO_BOOSTED(7)) ||
+	    !expect_report(f.pid, "nmi", 0, PRIO_BOOSTED(3)) ||
+	    !expect_report(f.pid, "timer", 0, PRIO_NORMAL))
 		goto cleanup;
-	if (!expect_stat(cg, "grants", 6) || !expect_stat(cg, "retracted", 6) ||
-	    !stat_consistent(parent))
+	if (!expect_stats(f.cg, { "grants", 6 }, { "retracted", 6 }) ||
+	    !stat_consistent(f.parent))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	reap(pid);
-	vb_destroy(cg);
-	vb_destroy(parent);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* A trigger set to 0, or a ceiling of 0, denies. */
 static int test_engine_denied(const char *root)
 {
-	int ret = KSFT_FAIL;
-	pid_t pid = -1;
-	char *cg;
-
-	cg = vb_create(root, "vbe_denied");
 	/* Granted: each denial below has the cause it is there for. */
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.triggers", "timer 0"))
+	struct fixture f = { .name = "vbe_denied", .triggers = "timer 0" };
+	int ret = KSFT_FAIL;
+
+	if (fixture_setup(&f, root) || fixture_spawn(&f, -1, false))
 		goto cleanup;
-	pid = spawn(cg, -1, false);
-	if (pid < 0)
+	if (!expect_report(f.pid, "timer", 50, PRIO_NORMAL))
 		goto cleanup;
-	if (vb_report(pid, "timer", 50) || !expect_prio(pid, PRIO_NORMAL))
+	if (cg_write(f.cg, "vcpuboost.prio.max", "0") ||
+	    !expect_report(f.pid, "irq", 50, PRIO_NORMAL))
 		goto cleanup;
-	if (cg_write(cg, "vcpuboost.prio.max", "0") ||
-	    vb_report(pid, "irq", 50) || !expect_prio(pid, PRIO_NORMAL))
+	if (cg_write(f.cg, "vcpuboost.prio.max", "max") ||
+	    cg_write(f.cg, "vcpuboost.max", "0") ||
+	    !expect_report(f.pid, "nmi", 50, PRIO_NORMAL))
 		goto cleanup;
-	if (cg_write(cg, "vcpuboost.prio.max", "max") ||
-	    cg_write(cg, "vcpuboost.max", "0") ||
-	    vb_report(pid, "nmi", 50) || !expect_prio(pid, PRIO_NORMAL))
-		goto cleanup;
-	if (!expect_stat(cg, "denied", 3) || !expect_stat(cg, "grants", 0) ||
-	    !expect_stat(cg, "reports_timer", 1) || !expect_stat(cg, "reports_irq", 1) ||
-	    !expect_stat(cg, "reports_nmi", 1))
+	if (!expect_stats(f.cg, { "denied", 3 }, { "grants", 0 }, { "reports_timer", 1 },
+			  { "reports_irq", 1 }, { "reports_nmi", 1 }))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	reap(pid);
-	vb_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -343,7 +407,7 @@ static int test_engine_unmanaged(const char *root)
 	if (!cg || pid < 0)
 		goto cleanup;
 	denied = stat_key(root, "denied");
-	if (vb_report(pid, "irq", 50) || !expect_prio(pid, PRIO_NORMAL))
+	if (!expect_report(pid, "irq", 50, PRIO_NORMAL))
 		goto cleanup;
 	if (stat_key(root, "denied") != denied + 1 || stat_key(cg, "denied") != 0)
 		goto cleanup;
@@ -419,19 +483,17 @@ out:
 
 static int test_engine_cpu_share(const char *root)
 {
+	struct fixture f = { .name = "vbe_share", .slice = SLICE_LONG };
 	double boosted, shared;
 	int ret = KSFT_FAIL;
-	char *cg;
 
 	if (ncpus < 2)
 		return KSFT_SKIP;
-	cg = vb_create(root, "vbe_share");
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000"))
+	if (fixture_setup(&f, root))
 		goto cleanup;
 	/* The test itself reports from the other CPU. */
 	pin(0, 1);
-	if (run_share(cg, false, &shared) || run_share(cg, true, &boosted))
+	if (run_share(f.cg, false, &shared) || run_share(f.cg, true, &boosted))
 		goto cleanup;
 	ksft_print_msg("CPU share of the busy task: %.2f unboosted, %.2f boosted\n",
 		       shared, boosted);
@@ -439,198 +501,170 @@ static int test_engine_cpu_share(const char *root)
 		ret = KSFT_PASS;
 cleanup:
 	unpin();
-	vb_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* A boost ends after vcpuboost.slice; the same trigger needs a new report. */
 static int test_engine_slice_expiry(const char *root)
 {
+	struct fixture f = { .name = "vbe_slice", .slice = "50000" };
 	int ret = KSFT_FAIL;
-	pid_t pid = -1;
-	char *cg;
 
-	cg = vb_create(root, "vbe_slice");
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "50000"))
+	if (fixture_setup(&f, root) || fixture_spawn(&f, -1, false))
 		goto cleanup;
-	pid = spawn(cg, -1, false);
-	if (pid < 0)
-		goto cleanup;
-	if (vb_report(pid, "unhalt", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (!expect_report(f.pid, "unhalt", 5, PRIO_BOOSTED(1)))
 		goto cleanup;
 	sleep_ms(150);
-	if (!expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "expired", 1))
+	if (!expect_prio(f.pid, PRIO_NORMAL) || !expect_stat(f.cg, "expired", 1))
 		goto cleanup;
 	/* Still pending, but it has had its boost. */
 	sleep_ms(100);
-	if (!expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "grants", 1))
+	if (!expect_prio(f.pid, PRIO_NORMAL) || !expect_stat(f.cg, "grants", 1))
 		goto cleanup;
 	/* A new report boosts again. */
-	if (vb_report(pid, "unhalt", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (!expect_report(f.pid, "unhalt", 5, PRIO_BOOSTED(1)))
 		goto cleanup;
 	sleep_ms(150);
-	if (!expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "expired", 2) ||
-	    !expect_stat(cg, "grants", 2) || !stat_consistent(cg))
+	if (!expect_prio(f.pid, PRIO_NORMAL) ||
+	    !expect_stats(f.cg, { "expired", 2 }, { "grants", 2 }) || !stat_consistent(f.cg))
 		goto cleanup;
 	/* Retracting a trigger whose boost expired counts nothing. */
-	if (vb_report(pid, "unhalt", 0) || !expect_stat(cg, "retracted", 0))
+	if (vb_report(f.pid, "unhalt", 0) || !expect_stat(f.cg, "retracted", 0))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	reap(pid);
-	vb_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* Lowering the ceiling, or a trigger, ends the boosts it no longer allows. */
 static int test_engine_revoke_policy(const char *root)
 {
+	struct fixture f = {
+		.name = "vbe_revoke", .slice = SLICE_LONG,
+		.triggers = "irq 20\ntimer 20",
+	};
 	int ret = KSFT_FAIL;
-	pid_t pid = -1;
-	char *cg;
 
-	cg = vb_create(root, "vbe_revoke");
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000") ||
-	    cg_write(cg, "vcpuboost.triggers", "irq 20\ntimer 20"))
-		goto cleanup;
-	pid = spawn(cg, -1, false);
-	if (pid < 0)
+	if (fixture_setup(&f, root) || fixture_spawn(&f, -1, false))
 		goto cleanup;
 
-	if (vb_report(pid, "irq", 99) || !expect_prio(pid, PRIO_BOOSTED(20)))
+	if (!expect_report(f.pid, "irq", 99, PRIO_BOOSTED(20)))
 		goto cleanup;
 	/* A ceiling at or above the level keeps it. */
-	if (cg_write(cg, "vcpuboost.prio.max", "20") ||
-	    !expect_prio(pid, PRIO_BOOSTED(20)))
+	if (cg_write(f.cg, "vcpuboost.prio.max", "20") ||
+	    !expect_prio(f.pid, PRIO_BOOSTED(20)))
 		goto cleanup;
-	if (cg_write(cg, "vcpuboost.prio.max", "10") ||
-	    !expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "revoked", 1))
-		goto cleanup;
-
-	if (cg_write(cg, "vcpuboost.prio.max", "max") ||
-	    vb_report(pid, "timer", 99) || !expect_prio(pid, PRIO_BOOSTED(20)))
-		goto cleanup;
-	if (cg_write(cg, "vcpuboost.triggers", "timer 0") ||
-	    !expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "revoked", 2))
+	if (cg_write(f.cg, "vcpuboost.prio.max", "10") ||
+	    !expect_prio(f.pid, PRIO_NORMAL) || !expect_stat(f.cg, "revoked", 1))
 		goto cleanup;
 
-	if (cg_write(cg, "vcpuboost.triggers", "timer 20") ||
-	    vb_report(pid, "timer", 99) || !expect_prio(pid, PRIO_BOOSTED(20)))
+	if (cg_write(f.cg, "vcpuboost.prio.max", "max") ||
+	    !expect_report(f.pid, "timer", 99, PRIO_BOOSTED(20)))
 		goto cleanup;
-	if (cg_write(cg, "vcpuboost.max", "0") ||
-	    !expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "revoked", 3) ||
-	    !stat_consistent(cg))
+	if (cg_write(f.cg, "vcpuboost.triggers", "timer 0") ||
+	    !expect_prio(f.pid, PRIO_NORMAL) || !expect_stat(f.cg, "revoked", 2))
+		goto cleanup;
+
+	if (cg_write(f.cg, "vcpuboost.triggers", "timer 20") ||
+	    !expect_report(f.pid, "timer", 99, PRIO_BOOSTED(20)))
+		goto cleanup;
+	if (cg_write(f.cg, "vcpuboost.max", "0") ||
+	    !expect_prio(f.pid, PRIO_NORMAL) || !expect_stat(f.cg, "revoked", 3) ||
+	    !stat_consistent(f.cg))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	reap(pid);
-	vb_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* Moving a boosted task to another cgroup ends its boost. */
 static int test_engine_migration(const char *root)
 {
-	char *a = NULL, *b = NULL;
+	struct fixture a = { .name = "vbe_mig_a", .slice = SLICE_LONG };
+	struct fixture b = { .name = "vbe_mig_b", .slice = SLICE_LONG };
 	int ret = KSFT_FAIL;
-	pid_t pid = -1;
 
-	a = vb_create(root, "vbe_mig_a");
-	b = vb_create(root, "vbe_mig_b");
-	if (!a || !b || vb_grant(root, a, "max") || vb_grant(root, b, "max") ||
-	    cg_write(a, "vcpuboost.slice", "1000000") ||
-	    cg_write(b, "vcpuboost.slice", "1000000"))
+	/* The task starts in @a. */
+	if (fixture_setup(&a, root) || fixture_setup(&b, root) ||
+	    fixture_spawn(&a, -1, false))
 		goto cleanup;
-	pid = spawn(a, -1, false);
-	if (pid < 0)
+	if (!expect_report(a.pid, "nmi", 9, PRIO_BOOSTED(1)))
 		goto cleanup;
-	if (vb_report(pid, "nmi", 9) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (cg_enter(b.cg, a.pid) || !expect_prio(a.pid, PRIO_NORMAL))
 		goto cleanup;
-	if (cg_enter(b, pid) || !expect_prio(pid, PRIO_NORMAL))
-		goto cleanup;
-	if (!expect_stat(a, "revoked", 1) || !expect_stat(a, "nr_boosted", 0) ||
-	    !expect_stat(b, "grants", 0))
+	if (!expect_stats(a.cg, { "revoked", 1 }, { "nr_boosted", 0 }) ||
+	    !expect_stat(b.cg, "grants", 0))
 		goto cleanup;
 	/* Its pending trigger does not boost in the new cgroup by itself... */
 	sleep_ms(50);
-	if (!expect_prio(pid, PRIO_NORMAL))
+	if (!expect_prio(a.pid, PRIO_NORMAL))
 		goto cleanup;
 	/* ...a new report does, charged there. */
-	if (vb_report(pid, "nmi", 9) || !expect_prio(pid, PRIO_BOOSTED(1)) ||
-	    !expect_stat(b, "grants", 1))
+	if (!expect_report(a.pid, "nmi", 9, PRIO_BOOSTED(1)) ||
+	    !expect_stat(b.cg, "grants", 1))
 		goto cleanup;
 	/* Out of every vcpuboost cgroup: back to the root. */
-	if (cg_enter(root, pid) || !expect_prio(pid, PRIO_NORMAL) ||
-	    !expect_stat(b, "revoked", 1) || !stat_consistent(a) || !stat_consistent(b))
+	if (cg_enter(root, a.pid) || !expect_prio(a.pid, PRIO_NORMAL) ||
+	    !expect_stat(b.cg, "revoked", 1) || !stat_consistent(a.cg) ||
+	    !stat_consistent(b.cg))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	reap(pid);
-	vb_destroy(a);
-	vb_destroy(b);
+	fixture_teardown(&a);
+	fixture_teardown(&b);
 	return ret;
 }
 
 /* Exit, rmdir and a controller disable leave no boost behind. */
 static int test_engine_teardown(const char *root)
 {
-	char *parent = NULL, *cg = NULL;
+	struct fixture f = { .name = "vbe_teardown", .nested = true, .slice = SLICE_LONG };
 	int ret = KSFT_FAIL;
-	pid_t pid = -1;
 
-	parent = vb_create(root, "vbe_teardown");
-	cg = parent ? vb_create(parent, "vm") : NULL;
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000") ||
-	    cg_write(parent, "vcpuboost.slice", "1000000"))
+	if (fixture_setup(&f, root) || cg_write(f.parent, "vcpuboost.slice", SLICE_LONG))
 		goto cleanup;
 
 	/* Exit. */
-	pid = spawn(cg, -1, false);
-	if (pid < 0 || vb_report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (fixture_spawn(&f, -1, false) || !expect_report(f.pid, "irq", 5, PRIO_BOOSTED(1)))
 		goto cleanup;
-	reap(pid);
-	pid = -1;
-	if (!expect_stat(cg, "nr_boosted", 0) || !expect_stat(cg, "revoked", 1))
+	reap(f.pid);
+	f.pid = -1;
+	if (!expect_stats(f.cg, { "nr_boosted", 0 }, { "revoked", 1 }))
 		goto cleanup;
 
 	/* rmdir once its boosted task is gone: the counts move up. */
-	pid = spawn(cg, -1, true);
-	if (pid < 0 || vb_report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (fixture_spawn(&f, -1, true) || !expect_report(f.pid, "irq", 5, PRIO_BOOSTED(1)))
 		goto cleanup;
-	reap(pid);
-	pid = -1;
-	if (cg_destroy(cg))
+	reap(f.pid);
+	f.pid = -1;
+	if (cg_destroy(f.cg))
 		goto cleanup;
-	if (!expect_stat(parent, "grants", 2) || !expect_stat(parent, "revoked", 2) ||
-	    !expect_stat(parent, "nr_boosted", 0))
+	if (!expect_stats(f.parent, { "grants", 2 }, { "revoked", 2 }, { "nr_boosted", 0 }))
 		goto cleanup;
 
 	/* Disabling the controller under a boosted task ends its boost. */
-	if (cg_create(cg) || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000"))
+	if (cg_create(f.cg) || vb_grant(root, f.cg, "max") ||
+	    cg_write(f.cg, "vcpuboost.slice", SLICE_LONG))
 		goto cleanup;
-	pid = spawn(cg, -1, false);
-	if (pid < 0 || vb_report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (fixture_spawn(&f, -1, false) || !expect_report(f.pid, "irq", 5, PRIO_BOOSTED(1)))
 		goto cleanup;
-	if (cg_write(parent, "cgroup.subtree_control", "-vcpuboost") ||
-	    !expect_prio(pid, PRIO_NORMAL))
+	if (cg_write(f.parent, "cgroup.subtree_control", "-vcpuboost") ||
+	    !expect_prio(f.pid, PRIO_NORMAL))
 		goto cleanup;
-	if (!expect_stat(parent, "grants", 3) || !expect_stat(parent, "revoked", 3) ||
-	    !expect_stat(parent, "nr_boosted", 0) || !stat_consistent(parent))
+	if (!expect_stats(f.parent, { "grants", 3 }, { "revoked", 3 }, { "nr_boosted", 0 }) ||
+	    !stat_consistent(f.parent))
 		goto cleanup;
 	/* The task is now managed by the parent: a report boosts it there. */
-	if (vb_report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (!expect_report(f.pid, "irq", 5, PRIO_BOOSTED(1)))
 		goto cleanup;
-	if (vb_report(pid, "irq", 0))
+	if (vb_report(f.pid, "irq", 0))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	reap(pid);
-	vb_destroy(cg);
-	vb_destroy(parent);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -640,45 +674,38 @@ cleanup:
  */
 static int test_engine_own_policy(const char *root)
 {
+	struct fixture f = { .name = "vbe_policy", .slice = SLICE_LONG, .triggers = "irq 10" };
 	struct sched_param sp = { .sched_priority = 50 };
 	int ret = KSFT_FAIL;
-	pid_t pid = -1;
-	char *cg;
 
-	cg = vb_create(root, "vbe_policy");
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000") ||
-	    cg_write(cg, "vcpuboost.triggers", "irq 10"))
-		goto cleanup;
-	pid = spawn(cg, -1, false);
-	if (pid < 0 || vb_report(pid, "irq", 99) || !expect_prio(pid, PRIO_BOOSTED(10)))
+	if (fixture_setup(&f, root) || fixture_spawn(&f, -1, false) ||
+	    !expect_report(f.pid, "irq", 99, PRIO_BOOSTED(10)))
 		goto cleanup;
 	/* nice while boosted: kept boosted, and nice applies after. */
-	if (setpriority(PRIO_PROCESS, pid, 5) || !expect_prio(pid, PRIO_BOOSTED(10)))
+	if (setpriority(PRIO_PROCESS, f.pid, 5) || !expect_prio(f.pid, PRIO_BOOSTED(10)))
 		goto cleanup;
-	if (vb_report(pid, "irq", 0) || !expect_prio(pid, PRIO_NORMAL + 5))
+	if (!expect_report(f.pid, "irq", 0, PRIO_NORMAL + 5))
 		goto cleanup;
 	/* An own RT priority above the boost wins, and stays. */
-	if (vb_report(pid, "irq", 99) || sched_setscheduler(pid, SCHED_FIFO, &sp) ||
-	    !expect_prio(pid, PRIO_BOOSTED(50)))
+	if (vb_report(f.pid, "irq", 99) || sched_setscheduler(f.pid, SCHED_FIFO, &sp) ||
+	    !expect_prio(f.pid, PRIO_BOOSTED(50)))
 		goto cleanup;
-	if (vb_report(pid, "irq", 0) || !expect_prio(pid, PRIO_BOOSTED(50)) ||
-	    sched_getscheduler(pid) != SCHED_FIFO)
+	if (!expect_report(f.pid, "irq", 0, PRIO_BOOSTED(50)) ||
+	    sched_getscheduler(f.pid) != SCHED_FIFO)
 		goto cleanup;
 	/* Below the boost, the boost wins until it ends. */
 	sp.sched_priority = 2;
-	if (sched_setscheduler(pid, SCHED_FIFO, &sp) || vb_report(pid, "irq", 99) ||
-	    !expect_prio(pid, PRIO_BOOSTED(10)) || vb_report(pid, "irq", 0) ||
-	    !expect_prio(pid, PRIO_BOOSTED(2)))
+	if (sched_setscheduler(f.pid, SCHED_FIFO, &sp) ||
+	    !expect_report(f.pid, "irq", 99, PRIO_BOOSTED(10)) ||
+	    !expect_report(f.pid, "irq", 0, PRIO_BOOSTED(2)))
 		goto cleanup;
 	sp.sched_priority = 0;
-	if (sched_setscheduler(pid, SCHED_OTHER, &sp) ||
-	    !expect_prio(pid, PRIO_NORMAL + 5) || !stat_consistent(cg))
+	if (sched_setscheduler(f.pid, SCHED_OTHER, &sp) ||
+	    !expect_prio(f.pid, PRIO_NORMAL + 5) || !stat_consistent(f.cg))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	reap(pid);
-	vb_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -702,6 +729,17 @@ static char task_state(pid_t pid)
 
 /* A PI futex (a 32-bit word) in memory shared with the children */
 static unsigned int *pi_futex;
+
+/* Map pi_futex, unlocked; the test munmap()s it when done. */
+static int pi_futex_map(void)
+{
+	pi_futex = mmap(NULL, sizeof(*pi_futex), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pi_futex == MAP_FAILED)
+		return -1;
+	*pi_futex = 0;
+	return 0;
+}
 
 struct pi_owner {
 	int ready;	/* written once the lock is taken ('x') or not ('e') */
@@ -749,24 +787,18 @@ static void pi_waiter(void)
  */
 static int test_engine_pi_futex(const char *root)
 {
+	struct fixture f = { .name = "vbe_pi", .slice = SLICE_LONG, .triggers = "irq 5" };
 	int ret = KSFT_FAIL, ready[2] = { -1, -1 }, go[2] = { -1, -1 }, i;
 	struct pi_owner o = { .tid = -1 };
 	bool owner_running = false;
 	pid_t waiter = -1;
 	pthread_t owner;
-	char *cg = NULL;
 	long end;
 	char c;
 
-	pi_futex = mmap(NULL, sizeof(*pi_futex), PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (pi_futex == MAP_FAILED)
+	if (pi_futex_map())
 		return KSFT_FAIL;
-	*pi_futex = 0;
-	cg = vb_create(root, "vbe_pi");
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000") ||
-	    cg_write(cg, "vcpuboost.triggers", "irq 5"))
+	if (fixture_setup(&f, root))
 		goto cleanup;
 	if (pipe(ready) || pipe(go))
 		goto cleanup;
@@ -781,7 +813,7 @@ static int test_engine_pi_futex(const char *root)
 		goto cleanup;
 
 	/* The waiter, in @cg: wait until it sleeps on the lock. */
-	waiter = spawn_body(cg, -1, pi_waiter);
+	waiter = spawn_body(f.cg, -1, pi_waiter);
 	if (waiter < 0)
 		goto cleanup;
 	end = now_ms() + 10000;
@@ -797,11 +829,11 @@ static int test_engine_pi_futex(const char *root)
 		goto cleanup;
 
 	/* Boosting the waiter boosts the owner (maybe from a workqueue)... */
-	if (vb_report(waiter, "irq", 5) || !expect_prio(waiter, PRIO_BOOSTED(5)) ||
+	if (!expect_report(waiter, "irq", 5, PRIO_BOOSTED(5)) ||
 	    !wait_prio(o.tid, PRIO_BOOSTED(5), 5000))
 		goto cleanup;
 	/* ...and ending the boost ends the owner's. */
-	if (vb_report(waiter, "irq", 0) || !expect_prio(waiter, PRIO_NORMAL) ||
+	if (!expect_report(waiter, "irq", 0, PRIO_NORMAL) ||
 	    !wait_prio(o.tid, PRIO_NORMAL, 5000))
 		goto cleanup;
 
@@ -818,8 +850,8 @@ static int test_engine_pi_futex(const char *root)
 			       *pi_futex);
 		goto cleanup;
 	}
-	if (!expect_stat(cg, "grants", 1) || !expect_stat(cg, "retracted", 1) ||
-	    !stat_consistent(cg))
+	if (!expect_stats(f.cg, { "grants", 1 }, { "retracted", 1 }) ||
+	    !stat_consistent(f.cg))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
@@ -835,7 +867,7 @@ cleanup:
 	if (go[0] >= 0)
 		close(go[0]);
 	munmap(pi_futex, sizeof(*pi_futex));
-	vb_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -863,6 +895,16 @@ static int wait_futex(unsigned int mask, long ms)
 }
 
 /*
+ * The most that @ms of boosting may be charged under a budget of @budget
+ * us every @period us: the budget plus vcpuboost.max's overshoot of 1000 us
+ * per CPU, in each period, and in two more for those cut at either end.
+ */
+static long budget_allowed(long ms, long budget, long period)
+{
+	return (ms * 1000 / period + 2) * (budget + 1000 * ncpus);
+}
+
+/*
  * A boost that the owner of a PI futex inherits is charged to the boost's
  * budget: the waiter runs no more while it waits, so before, the owner ran
  * at the boost's priority for the whole slice, uncharged, never throttled,
@@ -870,27 +912,23 @@ static int wait_futex(unsigned int mask, long ms)
  */
 static int test_engine_pi_donor_charged(const char *root)
 {
+	struct fixture f = {
+		.name = "vbe_pi_charge", .max = "10000 100000", .slice = SLICE_LONG,
+		.triggers = "irq 5",
+	};
 	pid_t owner = -1, waiter = -1;
 	long t0, elapsed, charged, allowed;
 	int ret = KSFT_FAIL;
-	char *cg = NULL;
 
-	pi_futex = mmap(NULL, sizeof(*pi_futex), PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (pi_futex == MAP_FAILED)
+	if (pi_futex_map())
 		return KSFT_FAIL;
-	*pi_futex = 0;
-	cg = vb_create(root, "vbe_pi_charge");
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000") ||
-	    cg_write(cg, "vcpuboost.triggers", "irq 5") ||
-	    cg_write(cg, "vcpuboost.max", "10000 100000"))
+	if (fixture_setup(&f, root))
 		goto cleanup;
 	/* A busy owner outside @cg, on the other CPU; the waiter in @cg. */
 	owner = spawn_body(NULL, ncpus > 1 ? 1 : 0, pi_spinning_owner);
 	if (owner < 0 || !wait_futex(0, 5000))
 		goto cleanup;
-	waiter = spawn_body(cg, -1, pi_waiter);
+	waiter = spawn_body(f.cg, -1, pi_waiter);
 	if (waiter < 0 || !wait_futex(FUTEX_WAITERS, 10000))
 		goto cleanup;
 	for (t0 = now_ms(); task_state(waiter) != 'S'; sleep_ms(10))
@@ -906,16 +944,16 @@ static int test_engine_pi_donor_charged(const char *root)
 	t0 = now_ms();
 	if (vb_report(waiter, "irq", 5))
 		goto cleanup;
-	while (stat_key(cg, "nr_throttled") < 1 && now_ms() - t0 < 5000)
+	while (stat_key(f.cg, "nr_throttled") < 1 && now_ms() - t0 < 5000)
 		sleep_ms(10);
 	if (!wait_prio(owner, PRIO_NORMAL, 5000))
 		goto cleanup;
 	elapsed = now_ms() - t0;
-	charged = stat_key(cg, "boosted_usec");
-	allowed = (elapsed / 100 + 2) * (10000 + 1000 * ncpus);
-	if (stat_key(cg, "nr_throttled") < 1 || charged < 5000 || charged > allowed) {
+	charged = stat_key(f.cg, "boosted_usec");
+	allowed = budget_allowed(elapsed, 10000, 100000);
+	if (stat_key(f.cg, "nr_throttled") < 1 || charged < 5000 || charged > allowed) {
 		ksft_print_msg("owner boosted %ld ms: %ld us charged of %ld, %ld throttles\n",
-			       elapsed, charged, allowed, stat_key(cg, "nr_throttled"));
+			       elapsed, charged, allowed, stat_key(f.cg, "nr_throttled"));
 		goto cleanup;
 	}
 	ret = KSFT_PASS;
@@ -923,7 +961,7 @@ cleanup:
 	reap(waiter);
 	reap(owner);
 	munmap(pi_futex, sizeof(*pi_futex));
-	vb_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -976,28 +1014,25 @@ static long hammer(const char *cg, pid_t *pids, int n, long ms)
  */
 static int test_engine_budget(const char *root)
 {
+	struct fixture f = {
+		.name = "vbe_budget", .nested = true, .max = "10000 100000",
+		.slice = SLICE_LONG,
+	};
 	const long budget = 10000, period = 100000, ms = 3000;
 	int ret = KSFT_FAIL, fd = -1, fd_local = -1;
-	char *parent = NULL, *cg = NULL;
 	long charged, allowed;
-	pid_t pid = -1;
 
-	parent = vb_create(root, "vbe_budget");
-	cg = parent ? vb_create(parent, "vm") : NULL;
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.max", "10000 100000") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000"))
+	if (fixture_setup(&f, root))
 		goto cleanup;
-	fd = events_watch(parent, "vcpuboost.events");
-	fd_local = events_watch(cg, "vcpuboost.events.local");
+	fd = events_watch(f.parent, "vcpuboost.events");
+	fd_local = events_watch(f.cg, "vcpuboost.events.local");
 	if (fd < 0 || fd_local < 0)
 		goto cleanup;
-	pid = spawn(cg, 0, true);
-	if (pid < 0)
+	if (fixture_spawn(&f, 0, true))
 		goto cleanup;
 
-	charged = hammer(cg, &pid, 1, ms);
-	allowed = (ms * 1000 / period + 2) * (budget + 1000 * ncpus);
+	charged = hammer(f.cg, &f.pid, 1, ms);
+	allowed = budget_allowed(ms, budget, period);
 	ksft_print_msg("charged %ld us in %ld ms at %ld/%ld us, allowed %ld\n",
 		       charged, ms, budget, period, allowed);
 	if (charged < 0 || charged > allowed)
@@ -1005,16 +1040,16 @@ static int test_engine_budget(const char *root)
 	/* It was boosted for real, most of the budget of most periods. */
 	if (charged < allowed / 4)
 		goto cleanup;
-	if (stat_key(cg, "nr_throttled") < 5 || stat_key(cg, "throttled_usec") <= 0)
+	if (stat_key(f.cg, "nr_throttled") < 5 || stat_key(f.cg, "throttled_usec") <= 0)
 		goto cleanup;
-	if (cg_read_key_long(cg, "vcpuboost.events", "throttled ") < 5 ||
-	    cg_read_key_long(cg, "vcpuboost.events.local", "throttled ") < 5 ||
-	    cg_read_key_long(parent, "vcpuboost.events", "throttled ") < 5 ||
-	    cg_read_key_long(parent, "vcpuboost.events.local", "throttled ") != 0)
+	if (cg_read_key_long(f.cg, "vcpuboost.events", "throttled ") < 5 ||
+	    cg_read_key_long(f.cg, "vcpuboost.events.local", "throttled ") < 5 ||
+	    cg_read_key_long(f.parent, "vcpuboost.events", "throttled ") < 5 ||
+	    cg_read_key_long(f.parent, "vcpuboost.events.local", "throttled ") != 0)
 		goto cleanup;
 	if (!events_fired(fd) || !events_fired(fd_local))
 		goto cleanup;
-	if (!stat_consistent(cg))
+	if (!stat_consistent(f.cg))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
@@ -1022,9 +1057,7 @@ cleanup:
 		close(fd);
 	if (fd_local >= 0)
 		close(fd_local);
-	reap(pid);
-	vb_destroy(cg);
-	vb_destroy(parent);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1050,7 +1083,7 @@ static int test_engine_budget_hierarchy(const char *root)
 			goto cleanup;
 	}
 	charged = hammer(parent, pids, 2, ms);
-	allowed = (ms * 1000 / period + 2) * (budget + 1000 * ncpus);
+	allowed = budget_allowed(ms, budget, period);
 	ksft_print_msg("two children charged %ld us in %ld ms, allowed %ld\n",
 		       charged, ms, allowed);
 	if (charged < allowed / 4 || charged > allowed)
@@ -1081,11 +1114,8 @@ cleanup:
  */
 static pid_t spawn_spinner(const char *root, const char *cg, const char *max)
 {
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%s", max);
-	if (vb_grant(root, cg, "max") || cg_write(cg, "vcpuboost.max", buf) ||
-	    cg_write(cg, "vcpuboost.slice", "1000000"))
+	if (vb_grant(root, cg, "max") || vb_write(cg, "vcpuboost.max", max) ||
+	    cg_write(cg, "vcpuboost.slice", SLICE_LONG))
 		return -1;
 	pin(0, 1);
 	return spawn(cg, 0, true);
@@ -1110,7 +1140,7 @@ static int test_engine_budget_set_while_boosted(const char *root)
 		return KSFT_SKIP;
 	cg = vb_create(root, "vbe_budget_set");
 	pid = cg ? spawn_spinner(root, cg, "max 100000") : -1;
-	if (pid < 0 || vb_report(pid, "irq", 1) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (pid < 0 || !expect_report(pid, "irq", 1, PRIO_BOOSTED(1)))
 		goto cleanup;
 
 	before = stat_key(cg, "boosted_usec");
@@ -1120,7 +1150,7 @@ static int test_engine_budget_set_while_boosted(const char *root)
 	sleep_ms(1000);
 	charged = stat_key(cg, "boosted_usec") - before;
 	ms = now_ms() - t0;
-	allowed = (ms * 1000 / period + 2) * (budget + 1000 * ncpus);
+	allowed = budget_allowed(ms, budget, period);
 	ksft_print_msg("charged %ld us in %ld ms after the budget was set, allowed %ld\n",
 		       charged, ms, allowed);
 	if (charged > allowed)
@@ -1211,44 +1241,39 @@ cleanup:
  */
 static int test_engine_hotplug(const char *root)
 {
+	struct fixture f = { .name = "vbe_hotplug", .slice = SLICE_LONG };
 	const char *online = "/sys/devices/system/cpu/cpu1/online";
 	int ret = KSFT_FAIL;
-	pid_t pid = -1;
-	char *cg;
 
 	if (ncpus < 2 || access(online, W_OK))
 		return KSFT_SKIP;
-	cg = vb_create(root, "vbe_hotplug");
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000"))
+	if (fixture_setup(&f, root))
 		goto cleanup;
 	/*
 	 * A sleeping task: a busy one, boosted above the CPU hotplug thread,
 	 * would hold the CPU up until its slice ends.
 	 */
-	pid = spawn(cg, 1, false);
-	if (pid < 0 || vb_report(pid, "timer", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (fixture_spawn(&f, 1, false) || !expect_report(f.pid, "timer", 5, PRIO_BOOSTED(1)))
 		goto cleanup;
 	if (write_text(online, "0", 1) != 1)
 		goto cleanup;
-	if (!expect_prio(pid, PRIO_BOOSTED(1)) || !expect_stat(cg, "revoked", 0) ||
-	    vb_report(pid, "timer", 0) || !expect_prio(pid, PRIO_NORMAL))
+	if (!expect_prio(f.pid, PRIO_BOOSTED(1)) || !expect_stat(f.cg, "revoked", 0) ||
+	    !expect_report(f.pid, "timer", 0, PRIO_NORMAL))
 		goto cleanup_online;
 	/* And boosts again, on the CPU left. */
-	if (vb_report(pid, "timer", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (!expect_report(f.pid, "timer", 5, PRIO_BOOSTED(1)))
 		goto cleanup_online;
 	if (write_text(online, "1", 1) != 1)
 		goto cleanup;
-	if (vb_report(pid, "timer", 0) || !expect_prio(pid, PRIO_NORMAL) ||
-	    !expect_stat(cg, "retracted", 2) || !stat_consistent(cg))
+	if (!expect_report(f.pid, "timer", 0, PRIO_NORMAL) ||
+	    !expect_stat(f.cg, "retracted", 2) || !stat_consistent(f.cg))
 		goto cleanup;
 	ret = KSFT_PASS;
 	goto cleanup;
 cleanup_online:
 	write_text(online, "1", 1);
 cleanup:
-	reap(pid);
-	vb_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1258,26 +1283,23 @@ cleanup:
  */
 static int test_engine_own_prio_uncharged(const char *root)
 {
+	struct fixture f = { .name = "vbe_uncharged", .slice = SLICE_LONG };
 	struct sched_param sp = { .sched_priority = 50 };
 	long before, charged;
 	int ret = KSFT_FAIL;
-	pid_t pid = -1;
-	char *cg;
 
-	cg = vb_create(root, "vbe_uncharged");
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000"))
+	if (fixture_setup(&f, root))
 		goto cleanup;
 	/* Busy on the other CPU, so that this one stays free to watch. */
-	pid = spawn(cg, ncpus > 1 ? 1 : 0, true);
-	if (pid < 0 || sched_setscheduler(pid, SCHED_FIFO, &sp))
+	if (fixture_spawn(&f, ncpus > 1 ? 1 : 0, true) ||
+	    sched_setscheduler(f.pid, SCHED_FIFO, &sp))
 		goto cleanup;
-	if (vb_report(pid, "irq", 10) || !expect_stat(cg, "nr_boosted", 1))
+	if (vb_report(f.pid, "irq", 10) || !expect_stat(f.cg, "nr_boosted", 1))
 		goto cleanup;
-	before = stat_key(cg, "boosted_usec");
+	before = stat_key(f.cg, "boosted_usec");
 	sleep_ms(300);
-	charged = stat_key(cg, "boosted_usec") - before;
-	if (vb_report(pid, "irq", 0))
+	charged = stat_key(f.cg, "boosted_usec") - before;
+	if (vb_report(f.pid, "irq", 0))
 		goto cleanup;
 	if (charged > 1000) {
 		ksft_print_msg("a FIFO 50 task boosted to 10 was charged %ld us in 300 ms\n",
@@ -1286,36 +1308,29 @@ static int test_engine_own_prio_uncharged(const char *root)
 	}
 	ret = KSFT_PASS;
 cleanup:
-	reap(pid);
-	vb_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* SysRq-n takes real-time priority from every user task, a boost too. */
 static int test_engine_sysrq_normalize(const char *root)
 {
+	struct fixture f = { .name = "vbe_sysrq", .slice = SLICE_LONG };
 	int ret = KSFT_FAIL;
-	pid_t pid = -1;
-	char *cg;
 
 	if (access("/proc/sysrq-trigger", W_OK))
 		return KSFT_SKIP;
-	cg = vb_create(root, "vbe_sysrq");
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000"))
-		goto cleanup;
-	pid = spawn(cg, -1, false);
-	if (pid < 0 || vb_report(pid, "irq", 5) || !expect_prio(pid, PRIO_BOOSTED(1)))
+	if (fixture_setup(&f, root) || fixture_spawn(&f, -1, false) ||
+	    !expect_report(f.pid, "irq", 5, PRIO_BOOSTED(1)))
 		goto cleanup;
 	if (write_text("/proc/sysrq-trigger", "n", 1) != 1)
 		goto cleanup;
-	if (!expect_prio(pid, PRIO_NORMAL) || !expect_stat(cg, "revoked", 1) ||
-	    !expect_stat(cg, "nr_boosted", 0) || !stat_consistent(cg))
+	if (!expect_prio(f.pid, PRIO_NORMAL) ||
+	    !expect_stats(f.cg, { "revoked", 1 }, { "nr_boosted", 0 }) || !stat_consistent(f.cg))
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	reap(pid);
-	vb_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1335,21 +1350,18 @@ static int set_fifo(pid_t pid, int prio)
  */
 static int test_engine_hardirq_deboost(const char *root)
 {
+	struct fixture f = { .name = "vbe_hardirq", .slice = "300000", .triggers = "irq max" };
 	char buf[1 << 16], needle[64], *line;
 	pid_t spinner = -1, a = -1, b = -1;
 	int ret = KSFT_FAIL, seen = 0;
 	cpu_set_t both;
-	char *cg;
 
 	if (ncpus < 2 || access(TRACE_DIR "/events/vcpuboost/vcpuboost_end/enable", W_OK))
 		return KSFT_SKIP;
-	cg = vb_create(root, "vbe_hardirq");
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "300000") ||
-	    cg_write(cg, "vcpuboost.triggers", "irq max"))
+	if (fixture_setup(&f, root))
 		goto cleanup;
 	/* Started as SCHED_OTHER: a child inherits its parent's policy. */
-	spinner = spawn(cg, 0, true);
+	spinner = spawn(f.cg, 0, true);
 	a = spawn(NULL, 1, true);
 	b = spawn(NULL, 1, true);
 	if (spinner < 0 || a < 0 || b < 0)
@@ -1362,7 +1374,7 @@ static int test_engine_hardirq_deboost(const char *root)
 	write_text(TRACE_DIR "/events/vcpuboost/vcpuboost_end/enable", "1", 1);
 
 	/* Reported from CPU 0, so its slice timer fires there. */
-	if (vb_report(spinner, "irq", 50) || !expect_prio(spinner, PRIO_BOOSTED(50)))
+	if (!expect_report(spinner, "irq", 50, PRIO_BOOSTED(50)))
 		goto cleanup;
 	/* CPU 1 overloaded: FIFO 10 running, FIFO 5 waiting, free to move... */
 	if (set_fifo(a, 10) || set_fifo(b, 5))
@@ -1381,7 +1393,7 @@ static int test_engine_hardirq_deboost(const char *root)
 	}
 	/* The slice ends while this thread sleeps: the spinner runs. */
 	sleep_ms(400);
-	if (!expect_stat(cg, "expired", 1) || !expect_prio(spinner, PRIO_NORMAL))
+	if (!expect_stat(f.cg, "expired", 1) || !expect_prio(spinner, PRIO_NORMAL))
 		goto cleanup;
 	if (vb_proc_stat_field(b, 39) != 0) {
 		ksft_print_msg("the FIFO 5 task stayed on CPU %ld\n",
@@ -1416,36 +1428,30 @@ cleanup:
 	reap(spinner);
 	set_fifo(0, 0);
 	unpin();
-	vb_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
 /* The tracepoints fire with what happened. */
 static int test_engine_tracepoints(const char *root)
 {
+	struct fixture f = { .name = "vbe_trace", .slice = SLICE_LONG, .triggers = "irq 7" };
 	char buf[1 << 16];
 	int ret = KSFT_FAIL;
-	pid_t pid = -1;
-	char *cg;
 
 	if (access(TRACE_DIR "/events/vcpuboost/enable", W_OK))
 		return KSFT_SKIP;
 	write_text(TRACE_DIR "/trace", "", 0);
 	if (write_text(TRACE_DIR "/events/vcpuboost/enable", "1", 1) != 1)
 		return KSFT_FAIL;
-	cg = vb_create(root, "vbe_trace");
-	if (!cg || vb_grant(root, cg, "max") ||
-	    cg_write(cg, "vcpuboost.slice", "1000000") ||
-	    cg_write(cg, "vcpuboost.triggers", "irq 7"))
-		goto cleanup;
-	pid = spawn(cg, 0, true);
-	if (pid < 0 || vb_report(pid, "irq", 7) || vb_report(pid, "irq", 0))
+	if (fixture_setup(&f, root) || fixture_spawn(&f, 0, true) ||
+	    vb_report(f.pid, "irq", 7) || vb_report(f.pid, "irq", 0))
 		goto cleanup;
 	/* Spend a small budget, to see the throttle. */
-	if (cg_write(cg, "vcpuboost.max", "2000 100000") || vb_report(pid, "timer", 1))
+	if (cg_write(f.cg, "vcpuboost.max", "2000 100000") || vb_report(f.pid, "timer", 1))
 		goto cleanup;
 	sleep_ms(100);
-	vb_report(pid, "timer", 0);
+	vb_report(f.pid, "timer", 0);
 	if (read_text(TRACE_DIR "/trace", buf, sizeof(buf)) <= 0)
 		goto cleanup;
 	if (!strstr(buf, "vcpuboost_report:") || !strstr(buf, "trigger=irq level=7") ||
@@ -1458,8 +1464,7 @@ static int test_engine_tracepoints(const char *root)
 	ret = KSFT_PASS;
 cleanup:
 	write_text(TRACE_DIR "/events/vcpuboost/enable", "0", 1);
-	reap(pid);
-	vb_destroy(cg);
+	fixture_teardown(&f);
 	return ret;
 }
 
@@ -1516,13 +1521,12 @@ static void *stress_settings(void *arg)
 		{ "10", "1000", "100000" },
 	};
 	unsigned int seed = 7;
-	char v[64];
 
 	while (!atomic_load(&stress_stop)) {
 		int f = rnd(&seed) % 4;
+		const char *v = values[f][rnd(&seed) % 3];
 
-		snprintf(v, sizeof(v), "%s", values[f][rnd(&seed) % 3]);
-		cg_write(stress_cg[rnd(&seed) % 2], files[f], v);
+		vb_write(stress_cg[rnd(&seed) % 2], files[f], v);
 		if (!stat_consistent(stress_root))
 			return (void *)1;
 		usleep(500);
@@ -1636,65 +1640,34 @@ cleanup:
 	return ret;
 }
 
-struct vcpuboost_test {
-	int (*fn)(const char *root);
-	const char *name;
+static const struct vb_test tests[] = {
+	VB_TEST(test_engine_boost_visible),
+	VB_TEST(test_engine_caps),
+	VB_TEST(test_engine_denied),
+	VB_TEST(test_engine_unmanaged),
+	VB_TEST(test_engine_reporter_input),
+	VB_TEST(test_engine_cpu_share),
+	VB_TEST(test_engine_slice_expiry),
+	VB_TEST(test_engine_revoke_policy),
+	VB_TEST(test_engine_migration),
+	VB_TEST(test_engine_teardown),
+	VB_TEST(test_engine_own_policy),
+	VB_TEST(test_engine_pi_futex),
+	VB_TEST(test_engine_pi_donor_charged),
+	VB_TEST(test_engine_budget),
+	VB_TEST(test_engine_budget_hierarchy),
+	VB_TEST(test_engine_budget_set_while_boosted),
+	VB_TEST(test_engine_throttled_usec_sane),
+	VB_TEST(test_engine_hotplug),
+	VB_TEST(test_engine_own_prio_uncharged),
+	VB_TEST(test_engine_sysrq_normalize),
+	VB_TEST(test_engine_hardirq_deboost),
+	VB_TEST(test_engine_tracepoints),
+	VB_TEST(test_engine_stress),
 };
 
-#define T(x) { x, #x }
-static const struct vcpuboost_test tests[] = {
-	T(test_engine_boost_visible),
-	T(test_engine_caps),
-	T(test_engine_denied),
-	T(test_engine_unmanaged),
-	T(test_engine_reporter_input),
-	T(test_engine_cpu_share),
-	T(test_engine_slice_expiry),
-	T(test_engine_revoke_policy),
-	T(test_engine_migration),
-	T(test_engine_teardown),
-	T(test_engine_own_policy),
-	T(test_engine_pi_futex),
-	T(test_engine_pi_donor_charged),
-	T(test_engine_budget),
-	T(test_engine_budget_hierarchy),
-	T(test_engine_budget_set_while_boosted),
-	T(test_engine_throttled_usec_sane),
-	T(test_engine_hotplug),
-	T(test_engine_own_prio_uncharged),
-	T(test_engine_sysrq_normalize),
-	T(test_engine_hardirq_deboost),
-	T(test_engine_tracepoints),
-	T(test_engine_stress),
-};
-
-#undef T
-
-int main(int argc, char **argv)
+int main(void)
 {
-	char root[PATH_MAX];
-	int i;
-
-	ksft_print_header();
-	ksft_set_plan(ARRAY_SIZE(tests));
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
-	vb_require(root, sizeof(root));
-	if (cg_read_strstr(root, "cgroup.subtree_control", "vcpuboost") &&
-	    cg_write(root, "cgroup.subtree_control", "+vcpuboost"))
-		ksft_exit_skip("Failed to enable the vcpuboost controller\n");
-
-	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		switch (tests[i].fn(root)) {
-		case KSFT_PASS:
-			ksft_test_result_pass("%s\n", tests[i].name);
-			break;
-		case KSFT_SKIP:
-			ksft_test_result_skip("%s\n", tests[i].name);
-			break;
-		default:
-			ksft_test_result_fail("%s\n", tests[i].name);
-			break;
-		}
-	}
-	ksft_finished();
+	vb_run_tests(tests, ARRAY_SIZE(tests), vb_require);
 }

@@ -42,16 +42,82 @@ static inline void sleep_ms(long ms)
 
 /*
  * Skip the whole suite, as kselftest does, unless cgroup v2 with the
- * controller and the test reporter are there; @root gets the mount point.
+ * controller is there; @root gets the mount point.
  */
-static inline void vb_require(char *root, size_t size)
+static inline void vb_require_controller(char *root, size_t size)
 {
 	if (cg_find_unified_root(root, size, NULL))
 		ksft_exit_skip("cgroup v2 isn't mounted\n");
 	if (cg_read_strstr(root, "cgroup.controllers", "vcpuboost"))
 		ksft_exit_skip("vcpuboost controller isn't available\n");
+}
+
+/*
+ * As vb_require_controller(), and the test reporter must be there too: a
+ * suite that boosts tasks has nothing to run without it.
+ */
+static inline void vb_require(char *root, size_t size)
+{
+	vb_require_controller(root, size);
 	if (access(VB_REPORT_PATH, W_OK))
 		ksft_exit_skip("no test reporter (CONFIG_CGROUP_VCPUBOOST_DEBUG)\n");
+}
+
+/* A suite's test: @fn returns KSFT_PASS, KSFT_SKIP or, failing, anything else */
+struct vb_test {
+	int (*fn)(const char *root);
+	const char *name;
+};
+
+/* The entry of a suite's table for test function @fn, named after it */
+#define VB_TEST(fn)	{ fn, #fn }
+
+/*
+ * Run a suite, @n @tests in order with a TAP result each, and exit. First
+ * @require, vb_require() or vb_require_controller(), finds the root or
+ * skips the suite; then the controller is enabled below the root, where
+ * the tests make their cgroups, or the suite skipped rather than every
+ * test failed for that same reason.
+ */
+static inline __noreturn void vb_run_tests(const struct vb_test *tests, size_t n,
+					   void (*require)(char *root, size_t size))
+{
+	char root[PATH_MAX];
+	size_t i;
+
+	ksft_print_header();
+	ksft_set_plan(n);
+	require(root, sizeof(root));
+	if (cg_read_strstr(root, "cgroup.subtree_control", "vcpuboost") &&
+	    cg_write(root, "cgroup.subtree_control", "+vcpuboost"))
+		ksft_exit_skip("Failed to enable the vcpuboost controller\n");
+
+	for (i = 0; i < n; i++) {
+		switch (tests[i].fn(root)) {
+		case KSFT_PASS:
+			ksft_test_result_pass("%s\n", tests[i].name);
+			break;
+		case KSFT_SKIP:
+			ksft_test_result_skip("%s\n", tests[i].name);
+			break;
+		default:
+			ksft_test_result_fail("%s\n", tests[i].name);
+			break;
+		}
+	}
+	ksft_finished();
+}
+
+/*
+ * cg_write() of a string the caller may not change, such as a literal or
+ * a table's entry: cg_write() takes a char *, though it only reads it.
+ */
+static inline int vb_write(const char *cg, const char *file, const char *value)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	return cg_write(cg, file, buf);
 }
 
 /* Make cgroup @name below @parent, with vcpuboost enabled for it. */
@@ -89,15 +155,13 @@ static inline void vb_destroy(char *cg)
 static inline int vb_grant(const char *top, const char *cg, const char *level)
 {
 	size_t len = strlen(top);
-	char path[PATH_MAX], buf[16];
-	char *slash;
+	char path[PATH_MAX], *slash;
 
 	if (strncmp(cg, top, len) || cg[len] != '/')
 		return -1;
 	snprintf(path, sizeof(path), "%s", cg);
 	while (strlen(path) > len) {
-		snprintf(buf, sizeof(buf), "%s", level);
-		if (cg_write(path, "vcpuboost.prio.max", buf))
+		if (vb_write(path, "vcpuboost.prio.max", level))
 			return -1;
 		slash = strrchr(path, '/');
 		if (!slash)
