@@ -36,11 +36,14 @@
 #define VCPUBOOST_SLICE_DEFAULT_US	1000U
 
 /*
- * While a boosted task has a finite budget above it, its runtime is charged
- * at least this often, whatever HZ is, so that a budget is overshot by less
- * than 1000us per CPU per period.
+ * A boosted task with a finite budget above it is charged, whatever HZ is,
+ * at the end of an enforcement window taken out of the budget left, and
+ * never more often than this: once the budget left is shared out, each CPU
+ * overshoots it by at most this and the timer's latency, inside the 1000us
+ * per CPU the interface promises. (Runtime an rt_mutex owner runs on a
+ * boosted waiter's behalf is charged at the owner's own ticks.)
  */
-#define VCPUBOOST_ENFORCE_NS		(500 * NSEC_PER_USEC)
+#define VCPUBOOST_ENFORCE_MIN_NS	(500 * NSEC_PER_USEC)
 
 /* Counters of one cgroup's own tasks; vcpuboost.stat sums them over a subtree. */
 struct vcpuboost_stat {
@@ -81,6 +84,11 @@ struct vcpuboost_cgroup {
 	u64				period_ns;
 	s64				runtime_ns;
 	u64				throttled_since;
+	/*
+	 * Enforcement windows granted to boosts below, whose runtime may be
+	 * spent before it is charged: new windows come out of what is left.
+	 */
+	s64				reserved_ns;
 	bool				period_active;
 	bool				period_used;
 	bool				throttled;
@@ -108,6 +116,9 @@ struct vcpuboost_task {
 	struct hrtimer			timer;
 	ktime_t				start;
 	ktime_t				deadline;
+	/* Enforcement window held from @vb up to @window_top, 0 if none */
+	u64				window_ns;
+	struct vcpuboost_cgroup		*window_top;
 	/* SCHED_FIFO priority granted now, 0 if not boosted */
 	unsigned int			level;
 	/* Level each pending trigger asked for, 0 if it is not pending */
@@ -148,6 +159,7 @@ unsigned int vcpuboost_effective_ceiling(u8 prio_max, unsigned int parent_effect
 unsigned int vcpuboost_grant_level(const u8 *requested, unsigned long pending,
 				   const u8 *triggers, unsigned int ceiling);
 u64 vcpuboost_quota_ns(u64 max_us);
+u64 vcpuboost_enforce_delay_ns(s64 left_ns, unsigned int nr_cpus);
 
 /* vcpuboost_engine.c */
 int vcpuboost_task_prepare(struct task_struct *p);

@@ -141,6 +141,8 @@ static void vcpuboost_css_free(struct cgroup_subsys_state *css)
 
 	vcpuboost_cgroup_stop(vb);
 	irq_work_sync(&vb->events_work);
+	/* Every boost below ended, and gave its enforcement window back. */
+	WARN_ON_ONCE(vb->reserved_ns);
 	kfree(vb);
 }
 

@@ -236,6 +236,61 @@ static bool vcpuboost_budget_limited(struct vcpuboost_cgroup *vb)
 	return false;
 }
 
+/*
+ * The least budget left on the way up from @vb that no enforcement window
+ * holds, and in @top the topmost cgroup with a budget; S64_MAX and NULL if
+ * no budget limits @vb. Stale by what ran since its last charge, which the
+ * windows bound.
+ */
+static s64 vcpuboost_budget_unreserved(struct vcpuboost_cgroup *vb,
+				       struct vcpuboost_cgroup **top)
+{
+	s64 left = S64_MAX;
+
+	*top = NULL;
+	for (; parent_vcpuboost(vb); vb = parent_vcpuboost(vb)) {
+		if (READ_ONCE(vb->max_us) == VCPUBOOST_BUDGET_INF)
+			continue;
+		raw_spin_lock(&vb->lock);
+		/* An idle period starts full at the next charge. */
+		if (vb->quota_ns != VCPUBOOST_BUDGET_INF) {
+			left = min_t(s64, left, (vb->period_active ? vb->runtime_ns :
+					(s64)vb->quota_ns) - vb->reserved_ns);
+			*top = vb;
+		}
+		raw_spin_unlock(&vb->lock);
+	}
+	return left;
+}
+
+/*
+ * Add @delta_ns to the windows held from @vb up to @top. A window is held
+ * on every cgroup of that range, limited or not, so that giving it back
+ * needs no memory of which budgets applied when it was taken; cgroups
+ * above @top, without a budget, are not touched.
+ */
+static void vcpuboost_window_add(struct vcpuboost_cgroup *vb,
+				 struct vcpuboost_cgroup *top, s64 delta_ns)
+{
+	for (;; vb = parent_vcpuboost(vb)) {
+		raw_spin_lock(&vb->lock);
+		vb->reserved_ns += delta_ns;
+		WARN_ON_ONCE(vb->reserved_ns < 0);
+		raw_spin_unlock(&vb->lock);
+		if (vb == top)
+			break;
+	}
+}
+
+static void vcpuboost_window_release(struct vcpuboost_task *vt)
+{
+	if (!vt->window_ns)
+		return;
+	vcpuboost_window_add(vt->vb, vt->window_top, -(s64)vt->window_ns);
+	vt->window_ns = 0;
+	vt->window_top = NULL;
+}
+
 static unsigned int vcpuboost_target(struct vcpuboost_task *vt,
 				     struct vcpuboost_cgroup *vb)
 {
@@ -246,16 +301,48 @@ static unsigned int vcpuboost_target(struct vcpuboost_task *vt,
 }
 
 /*
- * Fire at the end of the slice, and while a budget is limited often enough
- * that runtime is charged in time whatever HZ is.
+ * Fire at the end of the slice or, under a finite budget, at the end of an
+ * enforcement window, whichever comes first, so that runtime is charged in
+ * time whatever HZ is. A window is a share of the budget no other window
+ * holds (vcpuboost_enforce_delay_ns()), so that boosts running at once
+ * cannot together spend more than is left before each is charged: a
+ * budget far from spent costs one timer per window instead of a poll. A
+ * period refill only makes windows short; a budget lowered meanwhile
+ * re-arms every boost below it (vcpuboost_kick_subtree()).
  */
 static void vcpuboost_arm(struct vcpuboost_task *vt, ktime_t now)
 {
+	struct vcpuboost_cgroup *top;
 	ktime_t expires = vt->deadline;
+	s64 left;
 
-	if (vcpuboost_budget_limited(vt->vb))
-		expires = min(expires, ktime_add_ns(now, VCPUBOOST_ENFORCE_NS));
+	/* What ran in the window given back must not escape every window. */
+	if (vt->window_ns)
+		task_sched_runtime(vt->task);
+	vcpuboost_window_release(vt);
+
+	left = vcpuboost_budget_unreserved(vt->vb, &top);
+	if (top) {
+		u64 delay = vcpuboost_enforce_delay_ns(left, num_online_cpus());
+
+		expires = min(expires, ktime_add(now, ns_to_ktime(delay)));
+		if (ktime_after(expires, now)) {
+			vt->window_ns = ktime_to_ns(ktime_sub(expires, now));
+			vt->window_top = top;
+			vcpuboost_window_add(vt->vb, top, vt->window_ns);
+		}
+	}
 	hrtimer_start(&vt->timer, expires, HRTIMER_MODE_ABS_HARD);
+
+	/*
+	 * A throttle kicks the timers below it without their task's lock
+	 * (vcpuboost_kick_subtree()), so the start above may have overwritten
+	 * a kick that came after vcpuboost_target() looked: the throttle is
+	 * set before the kick, so look again rather than wait for the window.
+	 */
+	smp_mb();
+	if (vcpuboost_budget_blocked(vt->vb))
+		hrtimer_start(&vt->timer, 0, HRTIMER_MODE_REL_HARD);
 }
 
 static void vcpuboost_grant(struct vcpuboost_task *vt,
@@ -292,6 +379,7 @@ static void vcpuboost_end(struct vcpuboost_task *vt,
 	vcpuboost_set_prio(vt, 0);
 	/* A callback waiting for our lock will find nothing to do. */
 	hrtimer_try_to_cancel(&vt->timer);
+	vcpuboost_window_release(vt);
 
 	raw_spin_lock(&vb->lock);
 	list_del_init(&vt->node);
@@ -540,8 +628,9 @@ static enum hrtimer_restart vcpuboost_task_timer_fn(struct hrtimer *timer)
 	}
 
 	/* Charge what a running task used since the last tick. */
-	if (vcpuboost_budget_limited(vt->vb))
+	if (vt->window_ns || vcpuboost_budget_limited(vt->vb))
 		task_sched_runtime(vt->task);
+	vcpuboost_window_release(vt);
 
 	vcpuboost_task_update(vt, VCPUBOOST_CAUSE_POLICY, 0);
 	if (vt->level)

@@ -251,8 +251,19 @@ static void budget_arithmetic(struct kunit *test)
 	/* The largest finite budget does not overflow. */
 	KUNIT_EXPECT_EQ(test, vcpuboost_quota_ns(VCPUBOOST_PERIOD_MAX_US * 8192),
 			VCPUBOOST_PERIOD_MAX_US * 8192 * NSEC_PER_USEC);
-	/* Budget enforcement charges often enough for the overshoot bound. */
-	KUNIT_EXPECT_LT(test, VCPUBOOST_ENFORCE_NS, 1000 * NSEC_PER_USEC);
+}
+
+static void enforce_delay(struct kunit *test)
+{
+	/* Spread over the CPUs that could spend it at once. */
+	KUNIT_EXPECT_EQ(test, vcpuboost_enforce_delay_ns(20000000, 2), 10000000ULL);
+	KUNIT_EXPECT_EQ(test, vcpuboost_enforce_delay_ns(20000000, 1), 20000000ULL);
+	/* Never a poll faster than the floor, which keeps the overshoot bound. */
+	KUNIT_EXPECT_EQ(test, vcpuboost_enforce_delay_ns(1000, 4), VCPUBOOST_ENFORCE_MIN_NS);
+	KUNIT_EXPECT_EQ(test, vcpuboost_enforce_delay_ns(0, 2), VCPUBOOST_ENFORCE_MIN_NS);
+	KUNIT_EXPECT_EQ(test, vcpuboost_enforce_delay_ns(-5000, 2), VCPUBOOST_ENFORCE_MIN_NS);
+	KUNIT_EXPECT_EQ(test, vcpuboost_enforce_delay_ns(20000000, 0), 20000000ULL);
+	KUNIT_EXPECT_LT(test, VCPUBOOST_ENFORCE_MIN_NS, 1000 * NSEC_PER_USEC);
 }
 
 static void split_fields(struct kunit *test)
@@ -279,6 +290,7 @@ static struct kunit_case vcpuboost_test_cases[] = {
 	KUNIT_CASE(effective_ceiling),
 	KUNIT_CASE(grant_level),
 	KUNIT_CASE(budget_arithmetic),
+	KUNIT_CASE(enforce_delay),
 	KUNIT_CASE(split_fields),
 	{}
 };

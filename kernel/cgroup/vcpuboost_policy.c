@@ -282,3 +282,20 @@ u64 vcpuboost_quota_ns(u64 max_us)
 	return max_us * NSEC_PER_USEC;
 }
 EXPORT_SYMBOL_IF_KUNIT(vcpuboost_quota_ns);
+
+/*
+ * The enforcement window of a boost, with @left_ns of budget left that no
+ * other window holds: a share of it for each of @nr_cpus CPUs that may run
+ * a boost at once, and never less than the floor. Safety comes from the
+ * windows being taken out of what is left, not from @nr_cpus, which only
+ * sizes the shares: a budget far from spent costs one timer per window
+ * instead of a poll.
+ */
+u64 vcpuboost_enforce_delay_ns(s64 left_ns, unsigned int nr_cpus)
+{
+	if (left_ns <= 0)
+		return VCPUBOOST_ENFORCE_MIN_NS;
+	return max_t(u64, div_u64(left_ns, max(nr_cpus, 1U)),
+		     VCPUBOOST_ENFORCE_MIN_NS);
+}
+EXPORT_SYMBOL_IF_KUNIT(vcpuboost_enforce_delay_ns);
