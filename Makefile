@@ -11,9 +11,17 @@ OR := $(B)/obj-rt
 # The benchmark's kernel: the same tree without the test kernel's checkers.
 OB := $(B)/obj-bench
 KST := $(B)/kselftest
+# The nested Linux guest's kernel: tinyconfig and what a guest needs.
+OG := $(B)/obj-guest
+# The series with the controller configured out.
+OO := $(B)/obj-off
 JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 KSRC ?= /usr/src/linux-source-6.12.tar.xz
 export KSRC
+
+# The config fragments of each kernel (tools/testing/vcpuboost/config.sh).
+CF := kernel/configs/vcpuboost
+CF_BASE := $(CF)-harness.config $(CF).config
 
 KMAKE = $(MAKE) -s -C $(T) O=$(O)
 KHDR = -isystem $(O)/usr/include
@@ -26,11 +34,13 @@ all: kernel selftests
 help:
 	@echo "make demo           boot the patched kernel and show vcpuboost at work"
 	@echo "make check          build everything, boot, run every test suite"
+	@echo "make check-off      the series without CONFIG_CGROUP_VCPUBOOST: KVM's state_test"
 	@echo "make bench          the latency benchmark: build/bench/results.{json,md}, plots"
 	@echo "make deps           install the Debian packages needed (root or sudo)"
 	@echo "make kernel         prepare build/linux and build build/bzImage (the test kernel)"
 	@echo "make rt-kernel      build build/bzImage-rt (the test kernel on PREEMPT_RT)"
 	@echo "make bench-kernel   build build/bzImage-bench (no lockdep; for bench and demo)"
+	@echo "make guest-kernel   build build/bzImage-guest and its initramfs, the nested Linux guest"
 	@echo "make selftests      build the kselftests into build/kselftest"
 	@echo "make sync           apply patches/ and the new files to build/linux"
 	@echo "make refresh        turn commits made in build/linux back into patches/"
@@ -47,18 +57,17 @@ deps:
 tree sync: deps
 	@tools/testing/vcpuboost/tree.sh sync
 
-$(O)/.config: $(filter-out kernel/configs/vcpuboost-bench.config kernel/configs/vcpuboost-rt.config,$(wildcard kernel/configs/vcpuboost*.config)) \
+$(O)/.config: $(CF_BASE) $(CF)-test.config $(CF)-kasan.config $(CF)-containers.config \
 		$(wildcard patches/*.patch)
 	@echo "  CONFIG  $(O)/.config"
 	@tools/testing/vcpuboost/config.sh test
 
-$(OR)/.config: $(filter-out kernel/configs/vcpuboost-bench.config kernel/configs/vcpuboost-kasan.config,$(wildcard kernel/configs/vcpuboost*.config)) \
-		$(wildcard patches/*.patch) $(wildcard tools/testing/vcpuboost/rt/*.patch)
+$(OR)/.config: $(CF_BASE) $(CF)-test.config $(CF)-rt.config $(wildcard patches/*.patch) \
+		$(wildcard tools/testing/vcpuboost/rt/*.patch)
 	@echo "  CONFIG  $(OR)/.config"
 	@tools/testing/vcpuboost/config.sh rt
 
-$(OB)/.config: $(filter-out kernel/configs/vcpuboost-test.config kernel/configs/vcpuboost-kasan.config kernel/configs/vcpuboost-rt.config,\
-		$(wildcard kernel/configs/vcpuboost*.config)) $(wildcard patches/*.patch)
+$(OB)/.config: $(CF_BASE) $(CF)-bench.config $(wildcard patches/*.patch)
 	@echo "  CONFIG  $(OB)/.config"
 	@tools/testing/vcpuboost/config.sh bench
 
@@ -88,6 +97,40 @@ bench-kernel: tree $(OB)/.config
 	@cmp -s $(OB)/arch/x86/boot/bzImage $(B)/bzImage-bench || \
 		cp $(OB)/arch/x86/boot/bzImage $(B)/bzImage-bench
 	@echo "  KERNEL  build/bzImage-bench"
+
+$(OG)/.config: $(CF)-guest.config $(wildcard patches/*.patch)
+	@echo "  CONFIG  $(OG)/.config"
+	@tools/testing/vcpuboost/config.sh guest
+
+# The nested guest boots from an initramfs: busybox, cyclictest, an init
+# that runs the job its command line names.
+guest-kernel: tree $(OG)/.config
+	@echo "  BUILD   bzImage-guest (JOBS=$(JOBS))"
+	@$(MAKE) -s -C $(T) O=$(OG) -j$(JOBS) bzImage
+	@cmp -s $(OG)/arch/x86/boot/bzImage $(B)/bzImage-guest || \
+		cp $(OG)/arch/x86/boot/bzImage $(B)/bzImage-guest
+	@tools/testing/vcpuboost/guest/linux/mkinitramfs.sh $(B)/guest/initramfs.cpio
+	@echo "  KERNEL  build/bzImage-guest build/guest/initramfs.cpio"
+
+$(OO)/.config: $(CF_BASE) $(CF)-off.config $(wildcard patches/*.patch)
+	@echo "  CONFIG  $(OO)/.config"
+	@tools/testing/vcpuboost/config.sh off
+
+off-kernel: tree $(OO)/.config
+	@echo "  BUILD   bzImage-off (JOBS=$(JOBS))"
+	@$(MAKE) -s -C $(T) O=$(OO) -j$(JOBS) bzImage
+	@cmp -s $(OO)/arch/x86/boot/bzImage $(B)/bzImage-off || cp $(OO)/arch/x86/boot/bzImage $(B)/bzImage-off
+	@echo "  KERNEL  build/bzImage-off"
+
+# Not part of make check, whose time it would double from a fresh clone
+# (a third full kernel build): run it when KVM or the scheduler hooks change.
+check-off: off-kernel selftests
+	@rm -rf $(B)/check-off
+	@KERNEL=$(B)/bzImage-off tools/testing/vcpuboost/run-qemu.sh \
+		tools/testing/vcpuboost/guest/run-tests-off.sh $(B)/check-off 1200 || true
+	@cat $(B)/check-off/tap/check_off.tap 2>/dev/null || echo "check-off: no results"
+	@grep -q '^ok 3' $(B)/check-off/tap/check_off.tap 2>/dev/null && \
+		! grep -q '^not ok' $(B)/check-off/tap/check_off.tap
 
 # The uAPI headers need no configured kernel: the selftests do not wait
 # for a build.
@@ -147,7 +190,8 @@ checkpatch: deps
 	@tools/testing/vcpuboost/tree.sh checkpatch
 
 clean:
-	rm -rf $(O) $(OR) $(OB) $(KST) $(B)/bzImage $(B)/bzImage-rt $(B)/bzImage-bench \
+	rm -rf $(O) $(OR) $(OB) $(OG) $(OO) $(KST) $(B)/bzImage $(B)/bzImage-rt $(B)/bzImage-bench \
+		$(B)/bzImage-guest $(B)/guest $(B)/bzImage-off $(B)/check-off \
 		$(B)/check $(B)/check-rt $(B)/demo $(B)/patches $(B)/am-obj $(B)/am-obj-off
 	@$(MAKE) -s -C tools/testing/vcpuboost/guest/tinyguest clean
 
