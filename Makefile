@@ -19,6 +19,9 @@ JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 KSRC ?= /usr/src/linux-source-6.12.tar.xz
 export KSRC
 
+# The operator's tool, built for the host (and run by the guest over 9p).
+TOOLS := $(B)/tools
+
 # The config fragments of each kernel (tools/testing/vcpuboost/config.sh).
 CF := kernel/configs/vcpuboost
 CF_BASE := $(CF)-harness.config $(CF).config
@@ -29,7 +32,7 @@ KHDR = -isystem $(O)/usr/include
 .PHONY: all help deps tree sync config kernel rt-tree rt-kernel bench-kernel headers selftests check demo bench \
 	refresh patches patches-check checkpatch clean distclean
 
-all: kernel selftests
+all: kernel selftests tools
 
 help:
 	@echo "make demo           boot the patched kernel and show vcpuboost at work"
@@ -42,6 +45,7 @@ help:
 	@echo "make bench-kernel   build build/bzImage-bench (no lockdep; for bench and demo)"
 	@echo "make guest-kernel   build build/bzImage-guest and its initramfs, the nested Linux guest"
 	@echo "make selftests      build the kselftests into build/kselftest"
+	@echo "make tools          build the operator's tool into build/tools/vcpuboost"
 	@echo "make sync           apply patches/ and the new files to build/linux"
 	@echo "make refresh        turn commits made in build/linux back into patches/"
 	@echo "make patches        export the series to build/patches (git format-patch)"
@@ -152,8 +156,12 @@ selftests: headers
 		KHDR_INCLUDES="$(KHDR)" $(KVM_TESTS)
 	@$(MAKE) -s -C tools/testing/vcpuboost/guest/tinyguest
 
+tools: deps
+	@echo "  BUILD   tools/vcpuboost"
+	@$(MAKE) -s -C tools/vcpuboost O=$(TOOLS)
+
 # Every suite, on the test kernel (lockdep, KASAN) and on PREEMPT_RT (lockdep).
-check: kernel rt-kernel selftests
+check: kernel rt-kernel guest-kernel selftests tools
 	@rm -rf $(B)/check $(B)/check-rt
 	@echo "  BOOT    running the test suites under QEMU"
 	@tools/testing/vcpuboost/run-qemu.sh tools/testing/vcpuboost/guest/run-tests.sh $(B)/check 3000 || true
@@ -162,7 +170,7 @@ check: kernel rt-kernel selftests
 		tools/testing/vcpuboost/run-qemu.sh tools/testing/vcpuboost/guest/run-tests.sh $(B)/check-rt 3000 || true
 	@tools/testing/vcpuboost/report.py $(B)/check $(B)/check-rt
 
-bench: bench-kernel selftests
+bench: bench-kernel selftests tools
 	@rm -rf $(B)/bench
 	@echo "  BOOT    running the benchmark under QEMU (about 15 minutes)"
 	@KERNEL=$(B)/bzImage-bench VB_GUEST_ENV="BENCH_MODE=full" \
@@ -170,7 +178,7 @@ bench: bench-kernel selftests
 	@tools/testing/vcpuboost/bench_report.py $(B)/bench
 	@echo "  RESULTS build/bench/results.json build/bench/results.md build/bench/*.png"
 
-demo: bench-kernel selftests
+demo: bench-kernel selftests tools
 	@rm -rf $(B)/demo
 	@KERNEL=$(B)/bzImage-bench VB_GUEST_ENV="BENCH_MODE=demo" \
 		tools/testing/vcpuboost/run-qemu.sh tools/testing/vcpuboost/guest/demo.sh $(B)/demo 1200
@@ -194,6 +202,7 @@ clean:
 		$(B)/bzImage-guest $(B)/guest $(B)/bzImage-off $(B)/check-off \
 		$(B)/check $(B)/check-rt $(B)/demo $(B)/patches $(B)/am-obj $(B)/am-obj-off
 	@$(MAKE) -s -C tools/testing/vcpuboost/guest/tinyguest clean
+	rm -rf $(TOOLS)
 
 distclean:
 	rm -rf $(B)
