@@ -39,7 +39,7 @@ EXPECTED_SUITES = ["cgroup_vcpuboost", "cgroup_vcpuboost_engine",
                    "stock_qemu"]
 # Suites of the userspace side, run on the first kernel only (as the bench
 # smoke run): they exercise no kernel path that the suites above do not.
-FIRST_BOOT_SUITES = ["vcpuboost_tool"]
+FIRST_BOOT_SUITES = ["vcpuboost_tool", "vcpuboost_glue"]
 TS = re.compile(r"^\[\s*[0-9.]+\]\s?")
 RESULT = re.compile(r"^(not ok|ok)\s+(\d+)\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(.*))?$")
 

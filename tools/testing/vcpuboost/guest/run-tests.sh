@@ -35,10 +35,11 @@ run_plain kvm_state_test 600 "$B/kselftest/kvm/x86_64/state_test"
 run stock_qemu 900 bash "$VB_REPO/tools/testing/vcpuboost/guest/test-stock-qemu.sh"
 
 # Once per make check is enough for what follows: not on the PREEMPT_RT
-# kernel (VB_RT=1). The operator's tool, then the benchmark,
+# kernel (VB_RT=1). The operator's tool and its glue, then the benchmark,
 # in seconds: keeps it working, measures nothing.
 [ "${VB_RT:-0}" = 1 ] && exit 0
 run vcpuboost_tool 900 bash "$VB_REPO/tools/testing/vcpuboost/guest/test-tool.sh"
+run vcpuboost_glue 900 bash "$VB_REPO/tools/testing/vcpuboost/guest/test-glue.sh"
 echo "=== bench smoke"
 BENCH_MODE=smoke timeout --signal=KILL 900 bash "$VB_REPO/tools/testing/vcpuboost/guest/bench.sh"
 echo "=== bench smoke: exit $?"
