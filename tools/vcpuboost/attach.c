@@ -86,8 +86,8 @@ static bool libvirt_layout(const char *cur, char *vm, size_t size)
 {
 	char parent[PATH_MAX];
 
-	if (strcmp(base_name(cur), "emulator") || cg_parent(cur, parent,
-							     sizeof(parent)))
+	if (strcmp(base_name(cur), "emulator") ||
+	    cg_parent(cur, parent, sizeof(parent)))
 		return false;
 	/*
 	 * libvirt 9.0 names the domain's cgroup ".../libvirt" under a
@@ -180,13 +180,12 @@ static int create_path(const char *vm)
 			return EXIT_FAIL;
 		ret = vb_create(prefix);
 		if (ret) {
-			vb_err("creating cgroup %s failed: %s; check that %s is "
-			       "writable (run as root) and its cgroup.type is "
-			       "not threaded", cg_show(prefix), strerror(-ret),
+			vb_err("creating cgroup %s failed: %s; check that %s is writable (run as root) and its cgroup.type is not threaded",
+			       cg_show(prefix), strerror(-ret),
 			       cg_show(parent));
 			return EXIT_FAIL;
 		}
-		vb_note("created %s", cg_show(prefix));
+		vb_notice("created %s", cg_show(prefix));
 	}
 	return 0;
 }
@@ -205,8 +204,8 @@ static int make_vcpu_cgroup(const char *child, const char *vm, bool *made)
 	if (!cg_exists(child)) {
 		cg_abs(child, NULL, p, sizeof(p));
 		if (mkdir(p, 0755) && errno != EEXIST) {
-			vb_err("mkdir %s failed: %s; run as root or as the owner "
-			       "of %s", p, strerror(errno), cg_show(vm));
+			vb_err("mkdir %s failed: %s; run as root or as the owner of %s",
+			       p, strerror(errno), cg_show(vm));
 			return EXIT_FAIL;
 		}
 		*made = true;
@@ -219,16 +218,11 @@ static int make_vcpu_cgroup(const char *child, const char *vm, bool *made)
 		return 0;
 	cg_abs(child, "cgroup.type", p, sizeof(p));
 	if (ret == -EOPNOTSUPP && domain_ctrls(vm, dctrl, sizeof(dctrl)))
-		vb_err("echo threaded > %s failed: %s; the VM cgroup must become "
-		       "'domain threaded', which domain controllers in its "
-		       "cgroup.subtree_control (%s) forbid: disable them with "
-		       "echo -CONTROLLER > %s/cgroup.subtree_control, or use "
-		       "--cgroup PATH", p, strerror(-ret), dctrl, cg_show(vm));
+		vb_err("echo threaded > %s failed: %s; the VM cgroup must become 'domain threaded', which domain controllers in its cgroup.subtree_control (%s) forbid: disable them with echo -CONTROLLER > %s/cgroup.subtree_control, or use --cgroup PATH",
+		       p, strerror(-ret), dctrl, cg_show(vm));
 	else
-		vb_err("echo threaded > %s failed: %s; %s must be able to "
-		       "become 'domain threaded' (no domain children, no "
-		       "domain controllers enabled): use --cgroup PATH for a "
-		       "cgroup of the VMM's own", p, strerror(-ret), cg_show(vm));
+		vb_err("echo threaded > %s failed: %s; %s must be able to become 'domain threaded' (no domain children, no domain controllers enabled): use --cgroup PATH for a cgroup of the VMM's own",
+		       p, strerror(-ret), cg_show(vm));
 	if (*made) {
 		cg_abs(child, NULL, p, sizeof(p));
 		rmdir(p);
@@ -247,12 +241,15 @@ static int move_thread(const char *rel, pid_t tid)
 	if (!ret)
 		return 0;
 	cg_abs(rel, "cgroup.threads", p, sizeof(p));
-	vb_err("echo %d > %s failed: %s; %s", tid, p, strerror(-ret),
-	       ret == -ESRCH ? "the thread exited" :
-	       ret == -EOPNOTSUPP || ret == -EINVAL ?
-	       "the thread must be in the same threaded domain (the VMM process "
-	       "must be in the VM cgroup)" :
-	       "run as root or as the owner of the cgroups");
+	if (ret == -ESRCH)
+		vb_err("echo %d > %s failed: %s; the thread exited",
+		       tid, p, strerror(-ret));
+	else if (ret == -EOPNOTSUPP || ret == -EINVAL)
+		vb_err("echo %d > %s failed: %s; the thread must be in the same threaded domain (the VMM process must be in the VM cgroup)",
+		       tid, p, strerror(-ret));
+	else
+		vb_err("echo %d > %s failed: %s; run as root or as the owner of the cgroups",
+		       tid, p, strerror(-ret));
 	return EXIT_FAIL;
 }
 
@@ -276,16 +273,14 @@ static int check_reports(const char *vm, double secs, bool verify_asked)
 		param[strcspn(param, "\n")] = '\0';
 	}
 	if (!f)
-		vb_note("%s is missing: kvm is not loaded or lacks the vcpuboost "
-			"patches; without the opt-in no event of this VM is "
-			"reported", KVM_PARAM);
+		vb_notice("%s is missing: kvm is not loaded or lacks the vcpuboost patches; without the opt-in no event of this VM is reported",
+			  KVM_PARAM);
 	else if (strcmp(param, "Y"))
-		vb_note("kvm.vcpu_boost is %s: VMs created now report nothing",
-			param);
+		vb_notice("kvm.vcpu_boost is %s: VMs created now report nothing",
+			  param);
 	if (secs <= 0) {
 		if (!strcmp(param, "Y"))
-			vb_note("kvm.vcpu_boost is Y: VMs created since it was Y "
-				"report their events (not verified for this one)");
+			vb_notice("kvm.vcpu_boost is Y: VMs created since it was Y report their events (not verified for this one)");
 		return 0;
 	}
 	if (vb_read_stat(vm, &st))
@@ -302,18 +297,13 @@ static int check_reports(const char *vm, double secs, bool verify_asked)
 			break;
 	}
 	if (r1 > r0) {
-		vb_note("the VM reports its events: reports_* grew by %llu in "
-			"%.1f s", (unsigned long long)(r1 - r0), waited);
+		vb_notice("the VM reports its events: reports_* grew by %llu in %.1f s",
+			  (unsigned long long)(r1 - r0), waited);
 		return 0;
 	}
-	vb_err("the VM reported nothing in %.1f s (reports_* of %s unchanged): "
-	       "it cannot report unless it was created with kvm.vcpu_boost=Y; "
-	       "set kvm.vcpu_boost=1 (echo Y > %s, or kvm.vcpu_boost=1 on the "
-	       "kernel command line / options kvm vcpu_boost=1 in "
-	       "/etc/modprobe.d) and restart the VM%s", waited, cg_show(vm),
-	       KVM_PARAM, strcmp(param, "Y") ? "" :
-	       " (kvm.vcpu_boost is Y now: if the VM was started after that, "
-	       "its vCPUs were just idle)");
+	vb_err("the VM reported nothing in %.1f s (reports_* of %s unchanged): it cannot report unless it was created with kvm.vcpu_boost=Y; set kvm.vcpu_boost=1 (echo Y > %s, or kvm.vcpu_boost=1 on the kernel command line / options kvm vcpu_boost=1 in /etc/modprobe.d) and restart the VM%s",
+	       waited, cg_show(vm), KVM_PARAM, strcmp(param, "Y") ? "" :
+	       " (kvm.vcpu_boost is Y now: if the VM was started after that, its vCPUs were just idle)");
 	/* Certain only when the host lacks the opt-in, or when asked. */
 	return strcmp(param, "Y") || verify_asked ? EXIT_FAIL : 0;
 }
@@ -327,34 +317,34 @@ static void check_ceiling(const char *rel, const struct vb_settings *s)
 	if (vb_effective(rel, &eff, limiter, sizeof(limiter)))
 		return;
 	if (!eff)
-		vb_note("the effective ceiling of %s is 0, no boost is granted: "
-			"vcpuboost.prio.max of %s is 0; grant with 'vcpuboost "
-			"set %s --prio-max N' (each level from the first below "
-			"the root needs it, new cgroups start at 0)",
-			cg_show(rel), cg_show(limiter), limiter);
+		vb_notice("the effective ceiling of %s is 0, no boost is granted: vcpuboost.prio.max of %s is 0; grant with 'vcpuboost set %s --prio-max N' (each level from the first below the root needs it, new cgroups start at 0)",
+			  cg_show(rel), cg_show(limiter), limiter);
 	else if (s->prio && eff < (s->prio_level > VB_LEVEL_MAX ?
 				   VB_LEVEL_MAX : s->prio_level))
-		vb_note("the effective ceiling of %s is %u, not %s: %s limits it",
-			cg_show(rel), eff, level_str(s->prio_level, lvl,
-						     sizeof(lvl)),
-			cg_show(limiter));
+		vb_notice("the effective ceiling of %s is %u, not %s: %s limits it",
+			  cg_show(rel), eff,
+			  level_str(s->prio_level, lvl, sizeof(lvl)),
+			  cg_show(limiter));
 	else
-		vb_note("effective ceiling %u", eff);
+		vb_notice("effective ceiling %u", eff);
 }
 
 static void attach_usage(FILE *f)
 {
 	fprintf(f,
-"usage: vcpuboost vm attach PID [--cgroup PATH] [--vcpu-threads TID,...]\n"
-"                           [--verify[=SECS] | --no-verify] [SETTINGS]\n"
-"SETTINGS: --budget MAX/PERIOD|max  --prio-max N|max  --trigger KEY=N|max\n"
-"          --slice US\n");
+		"usage: vcpuboost vm attach PID [--cgroup PATH] [--vcpu-threads TID,...]\n"
+		"                           [--verify[=SECS] | --no-verify] [SETTINGS]\n"
+		"SETTINGS: --budget MAX/PERIOD|max  --prio-max N|max  --trigger KEY=N|max\n"
+		"          --slice US\n");
 }
 
 int cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		SETTINGS_LONGOPTS,
+		{ "budget",	required_argument, NULL, OPT_BUDGET },
+		{ "prio-max",	required_argument, NULL, OPT_PRIO_MAX },
+		{ "trigger",	required_argument, NULL, OPT_TRIGGER },
+		{ "slice",	required_argument, NULL, OPT_SLICE },
 		{ "cgroup",	required_argument, NULL, OPT_CGROUP },
 		{ "vcpu-threads", required_argument, NULL, OPT_VCPU_THREADS },
 		{ "verify",	optional_argument, NULL, OPT_VERIFY },
@@ -385,8 +375,8 @@ int cmd_attach(int argc, char **argv)
 		case OPT_VERIFY:
 			verify_asked = true;
 			if (optarg && parse_secs(optarg, 0, 600, &verify))
-				return vb_usage_err("--verify=%s: use --verify"
-						    "=SECS, 0..600", optarg);
+				return vb_usage_err("--verify=%s: use --verify=SECS, 0..600",
+						    optarg);
 			break;
 		case OPT_NO_VERIFY:
 			verify = 0;
@@ -405,15 +395,15 @@ int cmd_attach(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		return vb_usage_err("vm attach takes one PID (the VMM process), "
-				    "%s", optind < argc ? "got more" : "got none");
+		return vb_usage_err("vm attach takes one PID (the VMM process), %s",
+				    optind < argc ? "got more" : "got none");
 	if (parse_u64(argv[optind], &pid64) || !pid64 || pid64 > INT32_MAX)
 		return vb_usage_err("'%s' is not a process id", argv[optind]);
 	pid = pid64;
 	snprintf(proc, sizeof(proc), "/proc/%d/task", pid);
 	if (access(proc, F_OK))
-		return vb_usage_err("no process %d; give the VMM's process id "
-				    "(e.g. pidof qemu-system-x86_64)", pid);
+		return vb_usage_err("no process %d; give the VMM's process id (e.g. pidof qemu-system-x86_64)",
+				    pid);
 	if (threads_arg) {
 		ret = vcpus_by_list(pid, threads_arg, &v, &n);
 		if (ret)
@@ -424,52 +414,48 @@ int cmd_attach(int argc, char **argv)
 	if (ret)
 		goto out;
 	if (cgroup_arg && (cg_resolve(cgroup_arg, vm, sizeof(vm)) || !*vm)) {
-		ret = vb_usage_err("--cgroup '%s': give a cgroup below the root, "
-				   "relative to %s or absolute, without '..'",
+		ret = vb_usage_err("--cgroup '%s': give a cgroup below the root, relative to %s or absolute, without '..'",
 				   cgroup_arg, cg_mount());
 		goto out;
 	}
 	ret = proc_cgroup(pid, cur, sizeof(cur));
 	if (ret) {
-		vb_err("reading /proc/%d/cgroup: %s; is %d running, and on "
-		       "cgroup v2?", pid, strerror(-ret), pid);
+		vb_err("reading /proc/%d/cgroup: %s; is %d running, and on cgroup v2?",
+		       pid, strerror(-ret), pid);
 		ret = EXIT_FAIL;
 		goto out;
 	}
 
 	if (!cgroup_arg && libvirt_layout(cur, vm, sizeof(vm))) {
 		libvirt = true;
-		vb_note("libvirt layout: using %s/vcpuN in place", cg_show(vm));
+		vb_notice("libvirt layout: using %s/vcpuN in place",
+			  cg_show(vm));
 	} else if (!cgroup_arg) {
 		vm_of(cur, vm, sizeof(vm));
 		if (!*vm) {
-			vb_err("process %d is in the root cgroup, which cannot be a "
-			       "VM cgroup; give --cgroup PATH (e.g. --cgroup "
-			       "machine.slice/vm-%d) to move it into one", pid, pid);
+			vb_err("process %d is in the root cgroup, which cannot be a VM cgroup; give --cgroup PATH (e.g. --cgroup machine.slice/vm-%d) to move it into one",
+			       pid, pid);
 			ret = EXIT_FAIL;
 			goto out;
 		}
 	}
 	if (!libvirt && cg_exists(vm) &&
 	    other_procs(vm, pid, others, sizeof(others))) {
-		vb_err("cgroup %s holds other processes than %d (%s); a VM cgroup "
-		       "must hold the VMM alone: give --cgroup PATH for a cgroup "
-		       "of its own", cg_show(vm), pid, others);
+		vb_err("cgroup %s holds other processes than %d (%s); a VM cgroup must hold the VMM alone: give --cgroup PATH for a cgroup of its own",
+		       cg_show(vm), pid, others);
 		ret = EXIT_FAIL;
 		goto out;
 	}
 	if (!libvirt && cg_exists(vm) &&
 	    domain_ctrls(vm, dctrl, sizeof(dctrl))) {
-		vb_err("%s has domain controllers enabled for its children (%s), "
-		       "so it cannot hold threaded vcpuN children; disable them "
-		       "(echo -CONTROLLER > %s/cgroup.subtree_control) or give "
-		       "--cgroup PATH", cg_show(vm), dctrl, cg_show(vm));
+		vb_err("%s has domain controllers enabled for its children (%s), so it cannot hold threaded vcpuN children; disable them (echo -CONTROLLER > %s/cgroup.subtree_control) or give --cgroup PATH",
+		       cg_show(vm), dctrl, cg_show(vm));
 		ret = EXIT_FAIL;
 		goto out;
 	}
 	if (!pid_has_kvm_vm(pid))
-		vb_note("process %d has no KVM VM open (no anon_inode:kvm-vm "
-			"fd): is it the VMM?", pid);
+		vb_notice("process %d has no KVM VM open (no anon_inode:kvm-vm fd): is it the VMM?",
+			  pid);
 	if (!v) {
 		ret = vcpus_by_name(pid, &v, &n);
 		if (ret)
@@ -489,9 +475,8 @@ int cmd_attach(int argc, char **argv)
 		ret = cg_write(vm, "cgroup.procs", val);
 		if (ret) {
 			cg_abs(vm, "cgroup.procs", child, sizeof(child));
-			vb_err("echo %d > %s failed: %s; run as root, and check "
-			       "that %s is not threaded", pid, child,
-			       strerror(-ret), cg_show(vm));
+			vb_err("echo %d > %s failed: %s; run as root, and check that %s is not threaded",
+			       pid, child, strerror(-ret), cg_show(vm));
 			ret = EXIT_FAIL;
 		}
 	}
@@ -501,9 +486,9 @@ int cmd_attach(int argc, char **argv)
 		if (!ret)
 			ret = move_thread(child, v[i].tid);
 		if (!ret)
-			vb_note("vCPU %d: thread %d ('%s') in %s%s", v[i].index,
-				v[i].tid, v[i].comm, cg_show(child),
-				made ? " (created)" : "");
+			vb_notice("vCPU %d: thread %d ('%s') in %s%s",
+				  v[i].index, v[i].tid, v[i].comm,
+				  cg_show(child), made ? " (created)" : "");
 	}
 	if (!ret)
 		ret = settings_apply(vm, &s);
@@ -568,7 +553,7 @@ static int undo_vcpu(const char *vm, const char *child, pid_t pid)
 		if (move_thread(vm, tid))
 			ret = EXIT_FAIL;
 		else
-			vb_note("thread %d back in %s", tid, cg_show(vm));
+			vb_notice("thread %d back in %s", tid, cg_show(vm));
 	}
 	fclose(f);
 	if (left) {
@@ -612,8 +597,7 @@ int cmd_detach(int argc, char **argv)
 	pid = pid64;
 	snprintf(dir, sizeof(dir), "/proc/%d/task", pid);
 	if (access(dir, F_OK))
-		return vb_usage_err("no process %d; an exited VM leaves empty "
-				    "vcpuN cgroups, remove them with rmdir",
+		return vb_usage_err("no process %d; an exited VM leaves empty vcpuN cgroups, remove them with rmdir",
 				    pid);
 	ret = cg_setup();
 	if (ret)
@@ -627,8 +611,8 @@ int cmd_detach(int argc, char **argv)
 	if (!libvirt)
 		vm_of(cur, vm, sizeof(vm));
 	if (!*vm || !cg_vb_enabled(vm)) {
-		vb_err("process %d is not in a VM cgroup (%s has no vcpuboost "
-		       "files); nothing to detach", pid, cg_show(vm));
+		vb_err("process %d is not in a VM cgroup (%s has no vcpuboost files); nothing to detach",
+		       pid, cg_show(vm));
 		return EXIT_FAIL;
 	}
 	/* Opt out first: from here on nothing of the VM is boosted. */
@@ -637,9 +621,9 @@ int cmd_detach(int argc, char **argv)
 		vb_write_advice(vm, "vcpuboost.prio.max", ret);
 		return EXIT_FAIL;
 	}
-	vb_note("%s/vcpuboost.prio.max is 0", cg_show(vm));
+	vb_notice("%s/vcpuboost.prio.max is 0", cg_show(vm));
 	if (libvirt) {
-		vb_note("libvirt's vcpuN cgroups stay as libvirt made them");
+		vb_notice("libvirt's vcpuN cgroups stay as libvirt made them");
 		printf("%s\n", cg_show(vm));
 		return 0;
 	}
@@ -666,8 +650,8 @@ int cmd_detach(int argc, char **argv)
 	    cg_list_has(vm, "cgroup.subtree_control", "vcpuboost")) {
 		ret = cg_write(vm, "cgroup.subtree_control", "-vcpuboost");
 		if (ret)
-			vb_note("echo -vcpuboost > %s/cgroup.subtree_control "
-				"failed: %s", cg_show(vm), strerror(-ret));
+			vb_notice("echo -vcpuboost > %s/cgroup.subtree_control failed: %s",
+				  cg_show(vm), strerror(-ret));
 	}
 	printf("%s\n", cg_show(vm));
 	return err;

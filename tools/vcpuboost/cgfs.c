@@ -50,9 +50,7 @@ int cg_find_mount(void)
 	}
 	endmntent(f);
 	if (!mount_path[0]) {
-		vb_err("no cgroup2 file system is mounted; mount it with "
-		       "'mount -t cgroup2 none /sys/fs/cgroup' (vcpuboost is "
-		       "a cgroup v2 controller)");
+		vb_err("no cgroup2 file system is mounted; mount it with 'mount -t cgroup2 none /sys/fs/cgroup' (vcpuboost is a cgroup v2 controller)");
 		return EXIT_FAIL;
 	}
 	return 0;
@@ -69,9 +67,7 @@ int cg_setup(void)
 	if (ret)
 		return ret;
 	if (!cg_list_has("", "cgroup.controllers", "vcpuboost")) {
-		vb_err("%s/cgroup.controllers has no vcpuboost: this kernel "
-		       "lacks CONFIG_CGROUP_VCPUBOOST; boot a kernel with the "
-		       "vcpuboost patches and CONFIG_CGROUP_VCPUBOOST=y",
+		vb_err("%s/cgroup.controllers has no vcpuboost: this kernel lacks CONFIG_CGROUP_VCPUBOOST; boot a kernel with the vcpuboost patches and CONFIG_CGROUP_VCPUBOOST=y",
 		       mount_path);
 		return EXIT_FAIL;
 	}
@@ -215,8 +211,8 @@ bool cg_list_has(const char *rel, const char *file, const char *word)
 
 	if (cg_read(rel, file, buf, sizeof(buf)))
 		return false;
-	for (tok = strtok_r(buf, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save))
+	for (tok = strtok_r(buf, "\n ", &save); tok;
+	     tok = strtok_r(NULL, "\n ", &save))
 		if (!strcmp(tok, word))
 			return true;
 	return false;
@@ -269,28 +265,22 @@ int cg_enable_vb(const char *rel)
 	cg_abs(rel, "cgroup.subtree_control", file, sizeof(file));
 	switch (-err) {
 	case EBUSY:
-		vb_err("echo +vcpuboost > %s failed: %s; the cgroup has "
-		       "processes of its own and domain children or domain "
-		       "controllers enabled (no internal processes): move its "
-		       "processes into a leaf cgroup, then run the command again",
+		vb_err("echo +vcpuboost > %s failed: %s; the cgroup has processes of its own and domain children or domain controllers enabled (no internal processes): move its processes into a leaf cgroup, then run the command again",
 		       file, strerror(-err));
 		break;
 	case EOPNOTSUPP:
-		vb_err("echo +vcpuboost > %s failed: %s; the cgroup is not a "
-		       "valid domain (cgroup.type is 'domain invalid'): make "
-		       "it threaded or move the cgroup", file, strerror(-err));
+		vb_err("echo +vcpuboost > %s failed: %s; the cgroup is not a valid domain (cgroup.type is 'domain invalid'): make it threaded or move the cgroup",
+		       file, strerror(-err));
 		break;
 	case ENOENT:
-		vb_err("echo +vcpuboost > %s failed: %s; vcpuboost is not in "
-		       "its cgroup.controllers: enable it in the parent first",
+		vb_err("echo +vcpuboost > %s failed: %s; vcpuboost is not in its cgroup.controllers: enable it in the parent first",
 		       file, strerror(-err));
 		break;
 	case EACCES:
 	case EPERM:
 	case EROFS:
-		vb_err("echo +vcpuboost > %s failed: %s; run as root, or ask "
-		       "the owner of the cgroup (a delegation point's files "
-		       "belong to the delegator)", file, strerror(-err));
+		vb_err("echo +vcpuboost > %s failed: %s; run as root, or ask the owner of the cgroup (a delegation point's files belong to the delegator)",
+		       file, strerror(-err));
 		break;
 	default:
 		vb_err("echo +vcpuboost > %s failed: %s", file, strerror(-err));

@@ -30,26 +30,90 @@ static double level_val(unsigned int l)
 	return l > VB_LEVEL_MAX ? VB_LEVEL_MAX : l;
 }
 
-#define GET(fn, expr) \
-	static double fn(const struct vb_cgroup *c) { return (expr); }
-GET(g_boosted, c->stat.boosted_usec / 1e6)
-GET(g_grants, c->stat.grants)
-GET(g_denied, c->stat.denied)
-GET(g_expired, c->stat.expired)
-GET(g_retracted, c->stat.retracted)
-GET(g_revoked, c->stat.revoked)
-GET(g_nr_throttled, c->stat.nr_throttled)
-GET(g_throttled_s, c->stat.throttled_usec / 1e6)
-GET(g_nr_boosted, c->stat.nr_boosted)
-GET(g_events, c->events)
-GET(g_events_local, c->events_local)
-GET(g_budget, c->max_us == VB_BUDGET_INF ? 1.0 / 0.0 : c->max_us / 1e6)
-GET(g_period, c->period_us / 1e6)
-GET(g_prio_max, level_val(c->prio_max))
-GET(g_prio_eff, c->eff)
-GET(g_slice, c->slice_us / 1e6)
-GET(g_threads, c->nr_threads)
-#undef GET
+static double g_boosted(const struct vb_cgroup *c)
+{
+	return c->stat.boosted_usec / 1e6;
+}
+
+static double g_grants(const struct vb_cgroup *c)
+{
+	return c->stat.grants;
+}
+
+static double g_denied(const struct vb_cgroup *c)
+{
+	return c->stat.denied;
+}
+
+static double g_expired(const struct vb_cgroup *c)
+{
+	return c->stat.expired;
+}
+
+static double g_retracted(const struct vb_cgroup *c)
+{
+	return c->stat.retracted;
+}
+
+static double g_revoked(const struct vb_cgroup *c)
+{
+	return c->stat.revoked;
+}
+
+static double g_nr_throttled(const struct vb_cgroup *c)
+{
+	return c->stat.nr_throttled;
+}
+
+static double g_throttled_s(const struct vb_cgroup *c)
+{
+	return c->stat.throttled_usec / 1e6;
+}
+
+static double g_nr_boosted(const struct vb_cgroup *c)
+{
+	return c->stat.nr_boosted;
+}
+
+static double g_events(const struct vb_cgroup *c)
+{
+	return c->events;
+}
+
+static double g_events_local(const struct vb_cgroup *c)
+{
+	return c->events_local;
+}
+
+static double g_budget(const struct vb_cgroup *c)
+{
+	return c->max_us == VB_BUDGET_INF ? 1.0 / 0.0 : c->max_us / 1e6;
+}
+
+static double g_period(const struct vb_cgroup *c)
+{
+	return c->period_us / 1e6;
+}
+
+static double g_prio_max(const struct vb_cgroup *c)
+{
+	return level_val(c->prio_max);
+}
+
+static double g_prio_eff(const struct vb_cgroup *c)
+{
+	return c->eff;
+}
+
+static double g_slice(const struct vb_cgroup *c)
+{
+	return c->slice_us / 1e6;
+}
+
+static double g_threads(const struct vb_cgroup *c)
+{
+	return c->nr_threads;
+}
 
 static const struct family families[] = {
 	{ "vcpuboost_boosted_seconds_total", "counter",
@@ -76,8 +140,8 @@ static const struct family families[] = {
 	{ "vcpuboost_boosted_tasks", "gauge", "Tasks boosted now.", true,
 	  g_nr_boosted },
 	{ "vcpuboost_throttle_events_total", "counter",
-	  "Throttle events of the cgroup and its descendants "
-	  "(vcpuboost.events).", false, g_events },
+	  "Throttle events of the cgroup and its descendants (vcpuboost.events).",
+	  false, g_events },
 	{ "vcpuboost_throttle_events_local_total", "counter",
 	  "Throttle events of the cgroup itself (vcpuboost.events.local).",
 	  false, g_events_local },
@@ -146,6 +210,13 @@ static void put_cgroup(FILE *f, const char *name, const struct vb_cgroup *c,
 	fputs("} ", f);
 }
 
+/* A family's HELP and TYPE lines, which come before its samples. */
+static void put_header(FILE *f, const char *name, const char *type,
+		       const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
 static void emit(FILE *f, const struct vb_cgroup *list, int n)
 {
 	size_t k;
@@ -154,8 +225,7 @@ static void emit(FILE *f, const struct vb_cgroup *list, int n)
 	for (k = 0; k < ARRAY_SIZE(families); k++) {
 		const struct family *fam = &families[k];
 
-		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", fam->name, fam->help,
-			fam->name, fam->type);
+		put_header(f, fam->name, fam->type, fam->help);
 		for (i = 0; i < n; i++) {
 			if (list[i].root && !fam->all)
 				continue;
@@ -163,8 +233,8 @@ static void emit(FILE *f, const struct vb_cgroup *list, int n)
 			put_value(f, fam->get(&list[i]));
 		}
 	}
-	fputs("# HELP vcpuboost_reports_total Reports received, by trigger.\n"
-	      "# TYPE vcpuboost_reports_total counter\n", f);
+	put_header(f, "vcpuboost_reports_total", "counter",
+		   "Reports received, by trigger.");
 	for (i = 0; i < n; i++) {
 		for (t = 0; t < VB_NR_TRIGGERS; t++) {
 			put_cgroup(f, "vcpuboost_reports_total", &list[i],
@@ -172,9 +242,8 @@ static void emit(FILE *f, const struct vb_cgroup *list, int n)
 			put_value(f, list[i].stat.reports[t]);
 		}
 	}
-	fputs("# HELP vcpuboost_trigger_level Level a trigger may ask for "
-	      "(vcpuboost.triggers, max as 99).\n"
-	      "# TYPE vcpuboost_trigger_level gauge\n", f);
+	put_header(f, "vcpuboost_trigger_level", "gauge",
+		   "Level a trigger may ask for (vcpuboost.triggers, max as 99).");
 	for (i = 0; i < n; i++) {
 		if (list[i].root)
 			continue;
@@ -197,8 +266,8 @@ static int write_textfile(const char *dir, const struct vb_cgroup *list, int n)
 	/* In DIR, so that rename() stays on one file system: atomic. */
 	fd = mkstemp(tmp);
 	if (fd < 0) {
-		vb_err("creating a temporary file in %s: %s; the directory must "
-		       "be writable", dir, strerror(errno));
+		vb_err("creating a temporary file in %s: %s; the directory must be writable",
+		       dir, strerror(errno));
 		return EXIT_FAIL;
 	}
 	f = fdopen(fd, "w");
@@ -246,17 +315,15 @@ int cmd_export(int argc, char **argv)
 			puts("usage: vcpuboost export [--textfile DIR]");
 			return 0;
 		default:
-			return vb_usage_err("usage: vcpuboost export "
-					    "[--textfile DIR]");
+			return vb_usage_err("usage: vcpuboost export [--textfile DIR]");
 		}
 	}
 	if (optind != argc)
-		return vb_usage_err("export takes no operand ('%s'); use "
-				    "--textfile DIR", argv[optind]);
+		return vb_usage_err("export takes no operand ('%s'); use --textfile DIR",
+				    argv[optind]);
 	if (dir && (stat(dir, &st) || !S_ISDIR(st.st_mode)))
-		return vb_usage_err("--textfile %s: not a directory; give "
-				    "node_exporter's --collector.textfile."
-				    "directory", dir);
+		return vb_usage_err("--textfile %s: not a directory; give node_exporter's --collector.textfile.directory",
+				    dir);
 	ret = cg_setup();
 	if (ret)
 		return ret;

@@ -11,39 +11,38 @@
 
 #include "vcpuboost.h"
 
-void usage(FILE *f)
+void print_usage(FILE *f)
 {
 	fprintf(f,
-"usage: vcpuboost COMMAND [ARGS]\n"
-"\n"
-"  vm attach PID [--cgroup PATH] [--vcpu-threads TID,...] [--verify[=SECS]]\n"
-"                [--no-verify] [SETTINGS]\n"
-"                          make the VMM's cgroup a VM cgroup with a threaded\n"
-"                          vcpuN child per vCPU thread; prints its path\n"
-"  vm detach PID           prio.max 0, vCPU threads back, vcpuN removed\n"
-"  set CGROUP SETTINGS     change the settings of a cgroup\n"
-"  status [CGROUP] [--json]\n"
-"                          the cgroups with vcpuboost: settings, counters\n"
-"  top [-d SECS] [-n COUNT]\n"
-"                          live view, a row per cgroup; q quits\n"
-"  watch CGROUP [--count N]\n"
-"                          a timestamped line per throttle event\n"
-"  export [--textfile DIR] the counters in the Prometheus text format\n"
-"\n"
-"SETTINGS (validated before anything is written; times in microseconds):\n"
-"  --budget MAX/PERIOD | --budget max[/PERIOD] | --budget MAX\n"
-"  --prio-max N|max        the ceiling, a SCHED_FIFO priority 0..99\n"
-"  --trigger KEY=N|max     KEY: guest irq timer nmi unhalt (repeatable)\n"
-"  --slice US              the longest one boost lasts, 10..1000000\n"
-"\n"
-"CGROUP: relative to the cgroup2 mount, or absolute. Exit status: 0 ok,\n"
-"1 failure, 2 bad usage. See vcpuboost(8).\n");
+		"usage: vcpuboost COMMAND [ARGS]\n"
+		"\n"
+		"  vm attach PID [--cgroup PATH] [--vcpu-threads TID,...] [--verify[=SECS]]\n"
+		"                [--no-verify] [SETTINGS]\n"
+		"                          make the VMM's cgroup a VM cgroup with a threaded\n"
+		"                          vcpuN child per vCPU thread; prints its path\n"
+		"  vm detach PID           prio.max 0, vCPU threads back, vcpuN removed\n"
+		"  set CGROUP SETTINGS     change the settings of a cgroup\n"
+		"  status [CGROUP] [--json]\n"
+		"                          the cgroups with vcpuboost: settings, counters\n"
+		"  top [-d SECS] [-n COUNT]\n"
+		"                          live view, a row per cgroup; q quits\n"
+		"  watch CGROUP [--count N]\n"
+		"                          a timestamped line per throttle event\n"
+		"  export [--textfile DIR] the counters in the Prometheus text format\n"
+		"\n"
+		"SETTINGS (validated before anything is written; times in microseconds):\n"
+		"  --budget MAX/PERIOD | --budget max[/PERIOD] | --budget MAX\n"
+		"  --prio-max N|max        the ceiling, a SCHED_FIFO priority 0..99\n"
+		"  --trigger KEY=N|max     KEY: guest irq timer nmi unhalt (repeatable)\n"
+		"  --slice US              the longest one boost lasts, 10..1000000\n"
+		"\n"
+		"CGROUP: relative to the cgroup2 mount, or absolute. Exit status: 0 ok,\n"
+		"1 failure, 2 bad usage. See vcpuboost(8).\n");
 }
 
 static int cmd_set_usage(FILE *f, int ret)
 {
-	fprintf(f, "usage: vcpuboost set CGROUP [--budget MAX/PERIOD|max] "
-		"[--prio-max N|max]\n"
+	fprintf(f, "usage: vcpuboost set CGROUP [--budget MAX/PERIOD|max] [--prio-max N|max]\n"
 		"                     [--trigger KEY=N|max]... [--slice US]\n");
 	return ret;
 }
@@ -51,7 +50,10 @@ static int cmd_set_usage(FILE *f, int ret)
 int cmd_set(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		SETTINGS_LONGOPTS,
+		{ "budget",	required_argument, NULL, OPT_BUDGET },
+		{ "prio-max",	required_argument, NULL, OPT_PRIO_MAX },
+		{ "trigger",	required_argument, NULL, OPT_TRIGGER },
+		{ "slice",	required_argument, NULL, OPT_SLICE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ }
 	};
@@ -77,19 +79,17 @@ int cmd_set(int argc, char **argv)
 		return vb_usage_err("set takes one CGROUP, %s",
 				    optind < argc ? "got more" : "got none");
 	if (!settings_any(&s))
-		return vb_usage_err("set %s: nothing to set; give at least one "
-				    "of --budget, --prio-max, --trigger, --slice",
+		return vb_usage_err("set %s: nothing to set; give at least one of --budget, --prio-max, --trigger, --slice",
 				    argv[optind]);
 	ret = cg_setup();
 	if (ret)
 		return ret;
 	if (cg_resolve(argv[optind], rel, sizeof(rel)))
-		return vb_usage_err("'%s': give a cgroup relative to %s or "
-				    "absolute, without '..'", argv[optind],
-				    cg_mount());
+		return vb_usage_err("'%s': give a cgroup relative to %s or absolute, without '..'",
+				    argv[optind], cg_mount());
 	if (!cg_exists(rel))
-		return vb_usage_err("no cgroup %s; list them with 'vcpuboost "
-				    "status'", cg_show(rel));
+		return vb_usage_err("no cgroup %s; list them with 'vcpuboost status'",
+				    cg_show(rel));
 	ret = settings_check(rel, &s);
 	if (ret)
 		return ret;
@@ -105,8 +105,8 @@ static int cmd_vm(int argc, char **argv)
 		return cmd_attach(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "detach"))
 		return cmd_detach(argc - 1, argv + 1);
-	return vb_usage_err("unknown subcommand 'vm %s': use vm attach or "
-			    "vm detach", argv[1]);
+	return vb_usage_err("unknown subcommand 'vm %s': use vm attach or vm detach",
+			    argv[1]);
 }
 
 int main(int argc, char **argv)
@@ -125,12 +125,12 @@ int main(int argc, char **argv)
 	size_t i;
 
 	if (argc < 2) {
-		usage(stderr);
+		print_usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
-		usage(stdout);
+		print_usage(stdout);
 		return 0;
 	}
 	/* getopt_long() permutes: options may follow the operands. */
@@ -138,6 +138,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
 	vb_err("unknown command '%s'", argv[1]);
-	usage(stderr);
+	print_usage(stderr);
 	return EXIT_USAGE;
 }

@@ -16,11 +16,9 @@
 
 static int bad_budget(const char *arg, const char *why)
 {
-	return vb_usage_err("--budget '%s': %s; use --budget MAX/PERIOD "
-			    "(microseconds, PERIOD %llu..%llu, MAX 0..PERIOD x "
-			    "%u possible CPUs), --budget max[/PERIOD], or "
-			    "--budget MAX to keep the period", arg, why,
-			    VB_PERIOD_MIN, VB_PERIOD_MAX, nr_possible_cpus());
+	return vb_usage_err("--budget '%s': %s; use --budget MAX/PERIOD (microseconds, PERIOD %llu..%llu, MAX 0..PERIOD x %u possible CPUs), --budget max[/PERIOD], or --budget MAX to keep the period",
+			    arg, why, VB_PERIOD_MIN, VB_PERIOD_MAX,
+			    nr_possible_cpus());
 }
 
 static int opt_budget(struct vb_settings *s, const char *arg)
@@ -72,12 +70,11 @@ static int opt_trigger(struct vb_settings *s, const char *arg)
 		    !strncmp(arg, vb_trigger_names[t], eq - arg))
 			break;
 	if (!eq || t == VB_NR_TRIGGERS || parse_level(eq + 1, &level))
-		return vb_usage_err("--trigger '%s': use --trigger KEY=LEVEL, "
-				    "KEY one of guest irq timer nmi unhalt, "
-				    "LEVEL 0..99 or max", arg);
+		return vb_usage_err("--trigger '%s': use --trigger KEY=LEVEL, KEY one of guest irq timer nmi unhalt, LEVEL 0..99 or max",
+				    arg);
 	if (s->trig[t])
-		return vb_usage_err("--trigger '%s': %s given twice; give each "
-				    "key once", arg, vb_trigger_names[t]);
+		return vb_usage_err("--trigger '%s': %s given twice; give each key once",
+				    arg, vb_trigger_names[t]);
 	s->trig[t] = true;
 	s->trig_level[t] = level;
 	return 0;
@@ -93,19 +90,16 @@ int settings_opt(struct vb_settings *s, int opt, const char *arg)
 		return opt_budget(s, arg);
 	case OPT_PRIO_MAX:
 		if (parse_level(arg, &s->prio_level))
-			return vb_usage_err("--prio-max '%s': use --prio-max N, "
-					    "N a SCHED_FIFO priority 0..99, or "
-					    "--prio-max max", arg);
+			return vb_usage_err("--prio-max '%s': use --prio-max N, N a SCHED_FIFO priority 0..99, or --prio-max max",
+					    arg);
 		s->prio = true;
 		return 0;
 	case OPT_TRIGGER:
 		return opt_trigger(s, arg);
 	case OPT_SLICE:
 		if (parse_u64(arg, &v) || v < VB_SLICE_MIN || v > VB_SLICE_MAX)
-			return vb_usage_err("--slice '%s': use --slice US, the "
-					    "longest boost in microseconds, "
-					    "%u..%u", arg, VB_SLICE_MIN,
-					    VB_SLICE_MAX);
+			return vb_usage_err("--slice '%s': use --slice US, the longest boost in microseconds, %u..%u",
+					    arg, VB_SLICE_MIN, VB_SLICE_MAX);
 		s->slice = true;
 		s->slice_us = v;
 		return 0;
@@ -134,18 +128,15 @@ int settings_check(const char *rel, const struct vb_settings *s)
 	int ret;
 
 	if (!*rel) {
-		vb_err("the root cgroup has no vcpuboost settings (SPEC: the "
-		       "control files are absent on the root); give a child "
-		       "cgroup");
+		vb_err("the root cgroup has no vcpuboost settings (SPEC: the control files are absent on the root); give a child cgroup");
 		return EXIT_USAGE;
 	}
 	if (!cg_vb_enabled(rel)) {
 		char parent[PATH_MAX];
 
 		cg_parent(rel, parent, sizeof(parent));
-		vb_err("%s has no vcpuboost files; enable the controller for it "
-		       "with: echo +vcpuboost > %s/cgroup.subtree_control (and "
-		       "in each ancestor)", cg_show(rel), cg_show(parent));
+		vb_err("%s has no vcpuboost files; enable the controller for it with: echo +vcpuboost > %s/cgroup.subtree_control (and in each ancestor)",
+		       cg_show(rel), cg_show(parent));
 		return EXIT_FAIL;
 	}
 	if (s->budget && s->budget_keep_period) {
@@ -158,8 +149,7 @@ int settings_check(const char *rel, const struct vb_settings *s)
 		if (s->budget_max > period * nr_possible_cpus()) {
 			snprintf(buf, sizeof(buf), "%llu",
 				 (unsigned long long)s->budget_max);
-			return bad_budget(buf, "MAX larger than the current "
-					  "period x CPUs");
+			return bad_budget(buf, "MAX larger than the current period x CPUs");
 		}
 	}
 	return 0;

@@ -24,15 +24,25 @@ static json_object *j_level(unsigned int level)
 	return json_object_new_int(level);
 }
 
+static void j_add_u64(json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
 static json_object *j_stat(const struct vb_stat *st)
 {
 	json_object *o = json_object_new_object();
 	int t;
 
-#define J(f) json_object_object_add(o, #f, json_object_new_uint64(st->f))
-	J(boosted_usec); J(grants); J(denied); J(expired); J(retracted);
-	J(revoked); J(nr_throttled); J(throttled_usec); J(nr_boosted);
-#undef J
+	j_add_u64(o, "boosted_usec", st->boosted_usec);
+	j_add_u64(o, "grants", st->grants);
+	j_add_u64(o, "denied", st->denied);
+	j_add_u64(o, "expired", st->expired);
+	j_add_u64(o, "retracted", st->retracted);
+	j_add_u64(o, "revoked", st->revoked);
+	j_add_u64(o, "nr_throttled", st->nr_throttled);
+	j_add_u64(o, "throttled_usec", st->throttled_usec);
+	j_add_u64(o, "nr_boosted", st->nr_boosted);
 	for (t = 0; t < VB_NR_TRIGGERS; t++) {
 		char key[32];
 
@@ -128,10 +138,10 @@ static void print_text(const struct vb_cgroup *c, int depth)
 			       level_str(c->triggers[t], lvl, sizeof(lvl)));
 		printf("\n");
 	}
-	printf("%s    boosted %.6f s  grants %llu  denied %llu  expired %llu  "
-	       "retracted %llu  revoked %llu  boosted now %llu\n", pad,
-	       st->boosted_usec / 1e6, (unsigned long long)st->grants,
-	       (unsigned long long)st->denied, (unsigned long long)st->expired,
+	printf("%s    boosted %.6f s  grants %llu  denied %llu  expired %llu",
+	       pad, st->boosted_usec / 1e6, (unsigned long long)st->grants,
+	       (unsigned long long)st->denied, (unsigned long long)st->expired);
+	printf("  retracted %llu  revoked %llu  boosted now %llu\n",
 	       (unsigned long long)st->retracted,
 	       (unsigned long long)st->revoked,
 	       (unsigned long long)st->nr_boosted);
@@ -159,7 +169,7 @@ int cmd_status(int argc, char **argv)
 	struct vb_cgroup *list;
 	json_object *root, *arr;
 	bool json = false;
-	int opt, ret, i, n;
+	int opt, ret, i, n, depth;
 
 	vb_cmd = "status ";
 	while ((opt = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
@@ -173,8 +183,7 @@ int cmd_status(int argc, char **argv)
 			puts("usage: vcpuboost status [CGROUP] [--json]");
 			return 0;
 		default:
-			return vb_usage_err("usage: vcpuboost status [CGROUP] "
-					    "[--json]");
+			return vb_usage_err("usage: vcpuboost status [CGROUP] [--json]");
 		}
 	}
 	if (optind < argc - 1)
@@ -184,15 +193,13 @@ int cmd_status(int argc, char **argv)
 		return ret;
 	if (optind < argc) {
 		if (cg_resolve(argv[optind], rel, sizeof(rel)))
-			return vb_usage_err("'%s': give a cgroup relative to %s "
-					    "or absolute, without '..'",
+			return vb_usage_err("'%s': give a cgroup relative to %s or absolute, without '..'",
 					    argv[optind], cg_mount());
 		if (!cg_exists(rel))
 			return vb_usage_err("no cgroup %s", cg_show(rel));
 		if (*rel && !cg_vb_enabled(rel)) {
-			vb_err("vcpuboost is not enabled for %s; enable it with "
-			       "echo +vcpuboost > PARENT/cgroup.subtree_control, "
-			       "or 'vcpuboost vm attach'", cg_show(rel));
+			vb_err("vcpuboost is not enabled for %s; enable it with echo +vcpuboost > PARENT/cgroup.subtree_control, or 'vcpuboost vm attach'",
+			       cg_show(rel));
 			return EXIT_FAIL;
 		}
 	}
@@ -202,22 +209,21 @@ int cmd_status(int argc, char **argv)
 		json_object_object_add(root, "mount",
 				       json_object_new_string(cg_mount()));
 		arr = json_object_new_array();
-		for (i = 0; i < n; i++)
-			json_object_array_add(arr, j_cgroup(&list[i],
-						depth_of(rel, list[i].path)));
+		for (i = 0; i < n; i++) {
+			depth = depth_of(rel, list[i].path);
+			json_object_array_add(arr, j_cgroup(&list[i], depth));
+		}
 		json_object_object_add(root, "cgroups", arr);
-		puts(json_object_to_json_string_ext(root,
-				JSON_C_TO_STRING_PRETTY |
-				JSON_C_TO_STRING_NOSLASHESCAPE));
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	} else {
 		printf("cgroup2 at %s\n", cg_mount());
 		for (i = 0; i < n; i++)
 			print_text(&list[i], depth_of(rel, list[i].path));
 		if (n == 1 && !*rel)
-			printf("(no cgroup has vcpuboost enabled: echo "
-			       "+vcpuboost > %s/cgroup.subtree_control, or "
-			       "'vcpuboost vm attach PID')\n", cg_mount());
+			printf("(no cgroup has vcpuboost enabled: echo +vcpuboost > %s/cgroup.subtree_control, or 'vcpuboost vm attach PID')\n",
+			       cg_mount());
 	}
 	free(list);
 	return ret ? EXIT_FAIL : 0;

@@ -148,14 +148,12 @@ int cmd_top(int argc, char **argv)
 		switch (opt) {
 		case 'd':
 			if (parse_secs(optarg, 0.1, 3600, &d))
-				return vb_usage_err("-d '%s': use -d SECS, the "
-						    "refresh interval, 0.1..3600",
+				return vb_usage_err("-d '%s': use -d SECS, the refresh interval, 0.1..3600",
 						    optarg);
 			break;
 		case 'n':
 			if (parse_u64(optarg, &count) || !count)
-				return vb_usage_err("-n '%s': use -n COUNT, the "
-						    "number of refreshes, >= 1",
+				return vb_usage_err("-n '%s': use -n COUNT, the number of refreshes, >= 1",
 						    optarg);
 			break;
 		case 'h':
@@ -163,8 +161,7 @@ int cmd_top(int argc, char **argv)
 			puts("usage: vcpuboost top [-d SECS] [-n COUNT]");
 			return 0;
 		default:
-			return vb_usage_err("usage: vcpuboost top [-d SECS] "
-					    "[-n COUNT]");
+			return vb_usage_err("usage: vcpuboost top [-d SECS] [-n COUNT]");
 		}
 	}
 	if (optind != argc)

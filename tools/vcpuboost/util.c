@@ -40,7 +40,7 @@ void vb_err(const char *fmt, ...)
 }
 
 /* Diagnostics that are not errors: same prefix, same stream. */
-void vb_note(const char *fmt, ...)
+void vb_notice(const char *fmt, ...)
 {
 	va_list ap;
 

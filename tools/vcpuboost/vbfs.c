@@ -46,15 +46,13 @@ int vb_lib_init(void)
 
 	ret = cgroup_init();
 	if (ret) {
-		vb_err("libcgroup: cgroup_init() failed: %s; check that cgroup2 "
-		       "is mounted and /proc/self/mounts is readable",
+		vb_err("libcgroup: cgroup_init() failed: %s; check that cgroup2 is mounted and /proc/self/mounts is readable",
 		       cgroup_strerror(ret));
 		return EXIT_FAIL;
 	}
 	ret = cgroup_get_subsys_mount_point(CTRL, &mp);
 	if (ret) {
-		vb_err("libcgroup does not see the vcpuboost controller (%s); "
-		       "check that %s/cgroup.controllers lists it",
+		vb_err("libcgroup does not see the vcpuboost controller (%s); check that %s/cgroup.controllers lists it",
 		       cgroup_strerror(ret), cg_mount());
 		return EXIT_FAIL;
 	}
@@ -123,23 +121,19 @@ void vb_write_advice(const char *rel, const char *file, int err)
 	switch (-err) {
 	case EINVAL:
 	case ERANGE:
-		vb_err("writing %s failed: %s; the kernel refused the value: "
-		       "see SETTINGS in vcpuboost(8) for the ranges", p,
-		       strerror(-err));
+		vb_err("writing %s failed: %s; the kernel refused the value: see SETTINGS in vcpuboost(8) for the ranges",
+		       p, strerror(-err));
 		break;
 	case EACCES:
 	case EPERM:
 	case EROFS:
-		vb_err("writing %s failed: %s; run as root, or as the owner of "
-		       "a delegated cgroup (the files of a delegation point "
-		       "belong to the delegator)", p, strerror(-err));
+		vb_err("writing %s failed: %s; run as root, or as the owner of a delegated cgroup (the files of a delegation point belong to the delegator)",
+		       p, strerror(-err));
 		break;
 	case ENOENT:
 	case ENODEV:
-		vb_err("writing %s failed: %s; the cgroup is gone or vcpuboost "
-		       "is not enabled for it: run 'vcpuboost status' and "
-		       "enable it with echo +vcpuboost > PARENT/"
-		       "cgroup.subtree_control", p, strerror(-err));
+		vb_err("writing %s failed: %s; the cgroup is gone or vcpuboost is not enabled for it: run 'vcpuboost status' and enable it with echo +vcpuboost > PARENT/cgroup.subtree_control",
+		       p, strerror(-err));
 		break;
 	default:
 		vb_err("writing %s failed: %s", p, strerror(-err));

@@ -36,11 +36,15 @@ extern const char *const vb_trigger_names[VB_NR_TRIGGERS];
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+#ifndef __printf
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#endif
+
 /* util.c */
 extern const char *vb_cmd;	/* the subcommand, for messages */
-void vb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void vb_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int vb_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vb_err(const char *fmt, ...) __printf(1, 2);
+void vb_notice(const char *fmt, ...) __printf(1, 2);
+int vb_usage_err(const char *fmt, ...) __printf(1, 2);
 int parse_u64(const char *s, uint64_t *v);
 int parse_level(const char *s, unsigned int *level);
 int parse_secs(const char *s, double min, double max, double *secs);
@@ -123,12 +127,11 @@ enum {
 	OPT_VERIFY, OPT_NO_VERIFY, OPT_HELP,
 };
 
-#define SETTINGS_LONGOPTS						\
-	{ "budget",	required_argument, NULL, OPT_BUDGET },		\
-	{ "prio-max",	required_argument, NULL, OPT_PRIO_MAX },	\
-	{ "trigger",	required_argument, NULL, OPT_TRIGGER },		\
-	{ "slice",	required_argument, NULL, OPT_SLICE }
-
+/*
+ * SETTINGS are the long options --budget, --prio-max, --trigger and --slice
+ * (OPT_BUDGET..OPT_SLICE, each with a required argument), in the option
+ * tables of set and vm attach; settings_opt() takes them.
+ */
 int settings_opt(struct vb_settings *s, int opt, const char *arg);
 bool settings_any(const struct vb_settings *s);
 int settings_check(const char *rel, const struct vb_settings *s);
@@ -140,6 +143,7 @@ struct vcpu {
 	int index;
 	char comm[32];
 };
+
 int vcpus_by_name(pid_t pid, struct vcpu **v, int *n);
 int vcpus_by_list(pid_t pid, const char *list, struct vcpu **v, int *n);
 bool pid_has_kvm_vm(pid_t pid);
@@ -152,6 +156,6 @@ int cmd_status(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_export(int argc, char **argv);
-void usage(FILE *f);
+void print_usage(FILE *f);
 
 #endif /* VCPUBOOST_TOOL_H */

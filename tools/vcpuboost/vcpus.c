@@ -104,20 +104,16 @@ int vcpus_by_name(pid_t pid, struct vcpu **out, int *n)
 	}
 	closedir(dir);
 	if (!cnt) {
-		vb_err("no vCPU thread in process %d (its threads: %s); name "
-		       "them as a known VMM does ('CPU N/KVM' with QEMU "
-		       "-name NAME,debug-threads=on, 'kvm-vcpu-N', "
-		       "'crosvm_vcpuN', 'fc_vcpu N', 'vcpuN') or give "
-		       "--vcpu-threads TID,...", pid, names);
+		vb_err("no vCPU thread in process %d (its threads: %s); name them as a known VMM does ('CPU N/KVM' with QEMU -name NAME,debug-threads=on, 'kvm-vcpu-N', 'crosvm_vcpuN', 'fc_vcpu N', 'vcpuN') or give --vcpu-threads TID,...",
+		       pid, names);
 		return EXIT_FAIL;
 	}
 	qsort(v, cnt, sizeof(*v), cmp_index);
 	for (i = 1; i < cnt; i++) {
 		if (v[i].index == v[i - 1].index) {
-			vb_err("threads %d and %d of process %d are both vCPU %d "
-			       "('%s'); give the vCPU threads with "
-			       "--vcpu-threads TID,...", v[i - 1].tid,
-			       v[i].tid, pid, v[i].index, v[i].comm);
+			vb_err("threads %d and %d of process %d are both vCPU %d ('%s'); give the vCPU threads with --vcpu-threads TID,...",
+			       v[i - 1].tid, v[i].tid, pid, v[i].index,
+			       v[i].comm);
 			free(v);
 			return EXIT_FAIL;
 		}
@@ -141,9 +137,7 @@ int vcpus_by_list(pid_t pid, const char *list, struct vcpu **out, int *n)
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (parse_u64(tok, &tid) || !tid || tid > INT32_MAX) {
-			vb_usage_err("--vcpu-threads '%s': '%s' is not a "
-				     "thread id; use --vcpu-threads "
-				     "TID,TID,... (vCPU N is the Nth)",
+			vb_usage_err("--vcpu-threads '%s': '%s' is not a thread id; use --vcpu-threads TID,TID,... (vCPU N is the Nth)",
 				     list, tok);
 			free(copy);
 			free(v);
@@ -153,17 +147,15 @@ int vcpus_by_list(pid_t pid, const char *list, struct vcpu **out, int *n)
 		if (access(path, F_OK)) {
 			free(copy);
 			free(v);
-			return vb_usage_err("--vcpu-threads: %d is not a thread "
-					    "of process %d (no %s); list its "
-					    "threads with ls /proc/%d/task",
+			return vb_usage_err("--vcpu-threads: %d is not a thread of process %d (no %s); list its threads with ls /proc/%d/task",
 					    (int)tid, pid, path, pid);
 		}
 		for (i = 0; i < cnt; i++) {
 			if (v[i].tid == (pid_t)tid) {
 				free(copy);
 				free(v);
-				return vb_usage_err("--vcpu-threads: thread %d "
-						    "given twice", (int)tid);
+				return vb_usage_err("--vcpu-threads: thread %d given twice",
+						    (int)tid);
 			}
 		}
 		v = realloc(v, (cnt + 1) * sizeof(*v));
@@ -178,8 +170,8 @@ int vcpus_by_list(pid_t pid, const char *list, struct vcpu **out, int *n)
 	}
 	free(copy);
 	if (!cnt)
-		return vb_usage_err("--vcpu-threads '%s': no thread id; use "
-				    "--vcpu-threads TID,TID,...", list);
+		return vb_usage_err("--vcpu-threads '%s': no thread id; use --vcpu-threads TID,TID,...",
+				    list);
 	*out = v;
 	*n = cnt;
 	return 0;

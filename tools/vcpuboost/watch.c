@@ -65,16 +65,15 @@ int cmd_watch(int argc, char **argv)
 		case 'c':
 		case OPT_COUNT:
 			if (parse_u64(optarg, &count) || !count)
-				return vb_usage_err("--count '%s': use --count N, "
-						    "N >= 1 events", optarg);
+				return vb_usage_err("--count '%s': use --count N, N >= 1 events",
+						    optarg);
 			break;
 		case 'h':
 		case OPT_HELP:
 			puts("usage: vcpuboost watch CGROUP [--count N]");
 			return 0;
 		default:
-			return vb_usage_err("usage: vcpuboost watch CGROUP "
-					    "[--count N]");
+			return vb_usage_err("usage: vcpuboost watch CGROUP [--count N]");
 		}
 	}
 	if (optind != argc - 1)
@@ -83,13 +82,12 @@ int cmd_watch(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (cg_resolve(argv[optind], rel, sizeof(rel)) || !*rel)
-		return vb_usage_err("'%s': give a cgroup below the root, relative "
-				    "to %s or absolute", argv[optind], cg_mount());
+		return vb_usage_err("'%s': give a cgroup below the root, relative to %s or absolute",
+				    argv[optind], cg_mount());
 	if (!cg_exists(rel))
 		return vb_usage_err("no cgroup %s", cg_show(rel));
 	if (!cg_vb_enabled(rel)) {
-		vb_err("vcpuboost is not enabled for %s; enable it with echo "
-		       "+vcpuboost > PARENT/cgroup.subtree_control",
+		vb_err("vcpuboost is not enabled for %s; enable it with echo +vcpuboost > PARENT/cgroup.subtree_control",
 		       cg_show(rel));
 		return EXIT_FAIL;
 	}
@@ -105,8 +103,8 @@ int cmd_watch(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	vb_note("watching %s (throttled %llu); ^C ends", path,
-		(unsigned long long)last);
+	vb_notice("watching %s (throttled %llu); ^C ends", path,
+		  (unsigned long long)last);
 
 	while (!stop && (!count || seen < count)) {
 		ret = poll(&pfd, 1, -1);
@@ -118,7 +116,7 @@ int cmd_watch(int argc, char **argv)
 		}
 		if (read_throttled(pfd.fd, &now)) {
 			/* Removed with its cgroup: nothing more to watch. */
-			vb_note("%s is gone", path);
+			vb_notice("%s is gone", path);
 			break;
 		}
 		if (now <= last)
