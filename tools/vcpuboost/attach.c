@@ -333,7 +333,7 @@ static void attach_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vcpuboost vm attach PID [--cgroup PATH] [--vcpu-threads TID,...]\n"
-		"                           [--verify[=SECS] | --no-verify] [SETTINGS]\n"
+		"                           [--verify[=SECS] | --no-verify] [--shared] [SETTINGS]\n"
 		"SETTINGS: --budget MAX/PERIOD|max  --prio-max N|max  --trigger KEY=N|max\n"
 		"          --slice US\n");
 }
@@ -349,6 +349,7 @@ int cmd_attach(int argc, char **argv)
 		{ "vcpu-threads", required_argument, NULL, OPT_VCPU_THREADS },
 		{ "verify",	optional_argument, NULL, OPT_VERIFY },
 		{ "no-verify",	no_argument, NULL, OPT_NO_VERIFY },
+		{ "shared",	no_argument, NULL, OPT_SHARED },
 		{ "help",	no_argument, NULL, OPT_HELP },
 		{ }
 	};
@@ -358,7 +359,7 @@ int cmd_attach(int argc, char **argv)
 	struct vb_settings s = { 0 };
 	struct vcpu *v = NULL;
 	double verify = 2;
-	bool verify_asked = false, libvirt = false, made;
+	bool verify_asked = false, libvirt = false, shared = false, made;
 	int opt, ret, i, n = 0;
 	uint64_t pid64;
 	pid_t pid;
@@ -380,6 +381,9 @@ int cmd_attach(int argc, char **argv)
 			break;
 		case OPT_NO_VERIFY:
 			verify = 0;
+			break;
+		case OPT_SHARED:
+			shared = true;
 			break;
 		case 'h':
 		case OPT_HELP:
@@ -439,9 +443,14 @@ int cmd_attach(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!libvirt && cg_exists(vm) &&
+	/*
+	 * A cgroup shared with other processes becomes their threaded domain
+	 * too, which is what a KubeVirt compute container wants (QEMU beside
+	 * virt-launcher) and what a system cgroup must not get by accident.
+	 */
+	if (!libvirt && !shared && cg_exists(vm) &&
 	    other_procs(vm, pid, others, sizeof(others))) {
-		vb_err("cgroup %s holds other processes than %d (%s); a VM cgroup must hold the VMM alone: give --cgroup PATH for a cgroup of its own",
+		vb_err("cgroup %s holds other processes than %d (%s); a VM cgroup must hold the VMM alone: give --cgroup PATH for a cgroup of its own, or --shared if they belong to the VM (a container's cgroup, as KubeVirt's)",
 		       cg_show(vm), pid, others);
 		ret = EXIT_FAIL;
 		goto out;

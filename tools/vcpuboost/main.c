@@ -17,7 +17,7 @@ void print_usage(FILE *f)
 		"usage: vcpuboost COMMAND [ARGS]\n"
 		"\n"
 		"  vm attach PID [--cgroup PATH] [--vcpu-threads TID,...] [--verify[=SECS]]\n"
-		"                [--no-verify] [SETTINGS]\n"
+		"                [--no-verify] [--shared] [SETTINGS]\n"
 		"                          make the VMM's cgroup a VM cgroup with a threaded\n"
 		"                          vcpuN child per vCPU thread; prints its path\n"
 		"  vm detach PID           prio.max 0, vCPU threads back, vcpuN removed\n"

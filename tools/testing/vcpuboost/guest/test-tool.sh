@@ -28,7 +28,7 @@ LGUEST=${VB_BUILD:-}/bzImage-guest		# make guest-kernel
 LINITRD=${VB_BUILD:-}/guest/initramfs.cpio
 QEMU=qemu-system-x86_64
 WORK=${TMPDIR:-/run/tmp}/test-tool.$$
-NTESTS=30
+NTESTS=31
 
 echo "TAP version 13"
 if [ ! -x "$VB" ]; then
@@ -185,8 +185,9 @@ cleanup() {
 	[ -n "$busy" ] && kill -KILL "$busy" 2>/dev/null
 	[ -n "$busy" ] && wait "$busy" 2>/dev/null
 	busy=
+	[ -n "${launcher:-}" ] && kill -KILL "$launcher" 2>/dev/null
 	stop_vm
-	for d in "$TD" "$CG/toolvm" "$CG/toolvmn"; do
+	for d in "$TD" "$CG/toolvm" "$CG/kubepods.slice"; do
 		rmtree "$d"
 	done
 	[ -n "$param_orig" ] && set_param "$param_orig"
@@ -198,7 +199,7 @@ trap 'exit 130' INT TERM
 mkdir -p "$WORK"
 export TMUX_TMPDIR=$WORK
 [ -e "$PARAM" ] && param_orig=$(cat "$PARAM")
-for d in "$TD" "$CG/toolvm" "$CG/toolvmn"; do
+for d in "$TD" "$CG/toolvm" "$CG/kubepods.slice"; do
 	rmtree "$d"	# a previous run in the same boot
 done
 
@@ -566,41 +567,59 @@ assert vm["stat"]["reports_timer"] > 0, vm["stat"]
 	check "$T19"
 fi
 
-# 20-21. (b) the same with kvm.vcpu_boost=N when the VM was created.
-T20="(b) vm attach a VM created with vcpu_boost=N: exit 1, says to set kvm.vcpu_boost=1 and restart the VM"
-T21="(b) the VM cgroup is made anyway and printed; detach undoes it"
+# 20-22. (b) the same with kvm.vcpu_boost=N when the VM was created, the
+#    VM in a container's cgroup as KubeVirt lays out its compute container:
+#    QEMU beside another process of the pod (virt-launcher's stand-in).
+T20="(b) KubeVirt layout: attach refuses the shared container cgroup without --shared, writes nothing"
+T21="(b) vm attach --shared a VM created with vcpu_boost=N: exit 1, says to set kvm.vcpu_boost=1 and restart the VM"
+T22b="(b) the container cgroup is the VM cgroup, its other process stays; detach undoes it"
+KV=$CG/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podvbtest.slice/cri-containerd-vbtest.scope
 setup=
 if [ ! -c /dev/kvm ] || [ ! -f "$GUEST" ] || ! command -v $QEMU >/dev/null; then
 	setup="no /dev/kvm, $QEMU or guest"
 elif ! set_param N; then
 	setup="cannot write N to $PARAM"
 else
-	mkdir -p "$CG/toolvmn"
-	start_vm "$CG/toolvmn" || setup=$why
+	mkdir -p "$KV"
+	bash -c 'echo $$ >"$1/cgroup.procs" && exec sleep 600' launcher "$KV" &
+	launcher=$!
+	start_vm "$KV" || setup=$why
 fi
 if [ -n "$setup" ]; then
 	notok "$T20" "$setup"
 	skip "$T21" "no VM"
+	skip "$T22b" "no VM"
 	stop_vm
 else
+	before=$(snap "$KV")
 	run vm attach $qpid --prio-max 10
+	why=
+	[ "$rc" = 1 ] || why="exit $rc"
+	echo "$err" | grep -q -- "--shared" || why="${why:-no hint of --shared}"
+	[ -d "$KV/vcpu0" ] && why="${why:-vcpu0 made}"
+	[ "$(snap "$KV")" = "$before" ] || why="${why:-the container cgroup changed}"
+	check "$T20"
+	run vm attach $qpid --shared --prio-max 10
 	why=
 	[ "$rc" = 1 ] || why="exit $rc"
 	echo "$err" | grep -q "echo Y > $PARAM" || why="${why:-no 'echo Y > $PARAM'}"
 	echo "$err" | grep -q "restart the VM" || why="${why:-no 'restart the VM'}"
 	echo "$err" | grep -q "kvm.vcpu_boost is N" || why="${why:-param not reported}"
-	check "$T20"
+	check "$T21"
 	show
 	why=
-	[ "$out" = "$CG/toolvmn" ] || why="stdout '$out'"
-	grep -qx "$vcpu" "$CG/toolvmn/vcpu0/cgroup.threads" 2>/dev/null || why="${why:-thread not in vcpu0}"
-	[ "$(stat_get "$CG/toolvmn" reports_timer)" = 0 ] || why="${why:-reports_timer $(stat_get "$CG/toolvmn" reports_timer)}"
+	[ "$out" = "$KV" ] || why="stdout '$out'"
+	grep -qx "$vcpu" "$KV/vcpu0/cgroup.threads" 2>/dev/null || why="${why:-thread not in vcpu0}"
+	grep -qx "$launcher" "$KV/cgroup.procs" || why="${why:-the other process left}"
+	[ "$(stat_get "$KV" reports_timer)" = 0 ] || why="${why:-reports_timer $(stat_get "$KV" reports_timer)}"
 	run vm detach $qpid
-	[ "$rc" = 0 ] && [ ! -d "$CG/toolvmn/vcpu0" ] || why="${why:-detach exit $rc, vcpu0 $([ -d "$CG/toolvmn/vcpu0" ] && echo left)}"
-	check "$T21"
+	[ "$rc" = 0 ] && [ ! -d "$KV/vcpu0" ] || why="${why:-detach exit $rc, vcpu0 $([ -d "$KV/vcpu0" ] && echo left)}"
+	check "$T22b"
 	stop_vm
-	rmtree "$CG/toolvmn"
 fi
+[ -n "${launcher:-}" ] && kill "$launcher" 2>/dev/null && wait "$launcher" 2>/dev/null
+launcher=
+rmtree "$CG/kubepods.slice"
 
 # 22-27. (c) QEMU in the root cgroup, given --cgroup and --vcpu-threads;
 #    the ancestor $T with prio.max 0 limits the ceiling; VM exit without
@@ -735,7 +754,7 @@ rmtree "$TD/lv"
 cleanup
 why=
 [ -n "$param_orig" ] && [ "$(cat $PARAM)" != "$param_orig" ] && why="vcpu_boost is $(cat $PARAM), was $param_orig"
-for d in "$TD" "$CG/toolvm" "$CG/toolvmn"; do
+for d in "$TD" "$CG/toolvm" "$CG/kubepods.slice"; do
 	[ -d "$d" ] && why="${why:-cannot remove $d}"
 done
 check "cleanup: QEMU ended, vcpu_boost restored, test cgroups removed"
