@@ -161,7 +161,7 @@ tools: deps
 	@$(MAKE) -s -C tools/vcpuboost O=$(TOOLS)
 
 # Every suite, on the test kernel (lockdep, KASAN) and on PREEMPT_RT (lockdep).
-check: kernel rt-kernel guest-kernel selftests tools
+check: kernel rt-kernel selftests tools
 	@rm -rf $(B)/check $(B)/check-rt
 	@echo "  BOOT    running the test suites under QEMU"
 	@tools/testing/vcpuboost/run-qemu.sh tools/testing/vcpuboost/guest/run-tests.sh $(B)/check 3000 || true
