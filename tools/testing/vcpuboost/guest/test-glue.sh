@@ -35,20 +35,15 @@ LV=$SCOPE/libvirt
 echo "TAP version 13"
 echo "1..$NTESTS"
 
-n=0
-failed=0
+. "$(dirname "$0")/tap.sh"
 qpid=
 param_orig=
 created_slice=0
 cleaned=0
 
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1${2:+ # $2}"; }
-skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
 check() {	# check NAME WHY: ok if WHY is empty
 	if [ -z "$2" ]; then ok "$1"; else notok "$1" "$2"; fi
 }
-comment() { sed 's/^/# /'; }
 oneline() { tr '\n' ' ' <"$1" 2>/dev/null | sed 's/ $//'; }
 kv() {	# kv FILE KEY: the value of KEY in a flat keyed file
 	awk -v k="$2" '$1 == k { print $2 }' "$1" 2>/dev/null

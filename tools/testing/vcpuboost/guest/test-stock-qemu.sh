@@ -34,28 +34,10 @@ if [ ! -c /dev/kvm ]; then
 fi
 echo "1..$NTESTS"
 
-n=0
-failed=0
+. "$(dirname "$0")/tap.sh"
 qpid=
 param_orig=
 cleaned=0
-
-ok() {		# ok NAME
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-notok() {	# notok NAME [WHY]
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1${2:+ # $2}"
-}
-skip() {	# skip NAME WHY
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $2"
-}
-comment() {	# comment < text: each line as a TAP comment
-	sed 's/^/# /'
-}
 
 ticks() {	# the 'T's the guest wrote so far (one per 100 timer interrupts)
 	[ -f "$DC" ] && tr -cd T <"$DC" | wc -c || echo 0

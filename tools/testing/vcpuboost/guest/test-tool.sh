@@ -38,33 +38,15 @@ if [ ! -x "$VB" ]; then
 fi
 echo "1..$NTESTS"
 
-n=0
-failed=0
+. "$(dirname "$0")/tap.sh"
 qpid=
 busy=
 param_orig=
 cleaned=0
 
-ok() {		# ok NAME
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-notok() {	# notok NAME [WHY]
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1${2:+ # $2}"
-}
-skip() {	# skip NAME WHY
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $2"
-}
 check() {	# check NAME: ok if $why is empty, else not ok with it
 	if [ -z "$why" ]; then ok "$1"; else notok "$1" "$why"; fi
 }
-comment() {	# comment < text: each line as a TAP comment
-	sed 's/^/# /'
-}
-
 # run ARGS...: the tool, stdout to $out, stderr to $err, status to $rc.
 run() {
 	"$VB" "$@" </dev/null >"$WORK/out" 2>"$WORK/err"
@@ -769,9 +751,14 @@ if [ ! -x "$LAT" ]; then
 	notok "$T30" "no $LAT"
 	skip "$T31" "no VM"
 else
-	"$LAT" -i 1000 -n 200000 >"$WORK/lat.log" 2>&1 &
+	"$LAT" -i 1000 -n 100000 >"$WORK/lat.log" 2>&1 &
 	lat=$!
-	sleep 1
+	for i in $(seq 1 100); do	# until its VM exists
+		ls -l /proc/$lat/fd 2>/dev/null | grep -q kvm-vm && break
+		sleep 0.1
+	done
+	# The tests' own cgroup is the first level: the grant starts there.
+	echo max >"$TD/vcpuboost.prio.max"
 	run vm attach $lat --cgroup "$SV" --vcpu-threads $lat --prio-max 3 --trigger timer=3 --verify=20
 	why=
 	[ "$rc" = 0 ] || why="exit $rc: $(echo "$err" | tail -2 | tr '\n' ' ')"
