@@ -285,14 +285,16 @@ rmcg "$CG/vcpuboost-crun"
 # ------------------------------------------------------------ systemd ------
 # 4. The units verify (systemd-analyze needs no running systemd, but a
 # writable /tmp: a private one here, the host's root being read-only). The
-# binaries they name are installed by the package; point them at the
-# repository's for the check.
+# binaries they name are installed by the package; point them at copies
+# in $WORK, since the private /tmp hides a repository that lives in /tmp.
 T="systemd-analyze verify: vcpuboost-enable.service, vcpuboost-export.service/.timer, qemu-vm@.service"
-mkdir -p "$WORK/units"
+mkdir -p "$WORK/units" "$WORK/bin"
+cp "$GLUE/systemd/vcpuboost-enable" "$WORK/bin/vcpuboost-enable"
+if has_tool; then cp "$TOOL" "$WORK/bin/vcpuboost"; else ln -sf /bin/true "$WORK/bin/vcpuboost"; fi
 for u in systemd/vcpuboost-enable.service prometheus/vcpuboost-export.service \
 	 prometheus/vcpuboost-export.timer systemd/qemu-vm@.service; do
-	sed -e "s|/usr/lib/vcpuboost/vcpuboost-enable|$GLUE/systemd/vcpuboost-enable|" \
-	    -e "s|/usr/sbin/vcpuboost|$(has_tool && echo "$TOOL" || echo /bin/true)|" \
+	sed -e "s|/usr/lib/vcpuboost/vcpuboost-enable|$WORK/bin/vcpuboost-enable|" \
+	    -e "s|/usr/sbin/vcpuboost|$WORK/bin/vcpuboost|" \
 	    "$GLUE/$u" >"$WORK/units/${u##*/}"
 done
 cp "$WORK/units/qemu-vm@.service" "$WORK/units/qemu-vm@test.service" 2>/dev/null
