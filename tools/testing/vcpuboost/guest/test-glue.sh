@@ -36,6 +36,7 @@ echo "TAP version 13"
 echo "1..$NTESTS"
 
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/qemu.sh"
 qpid=
 param_orig=
 created_slice=0
@@ -61,7 +62,6 @@ rmcg() {	# rmcg DIR: remove DIR and everything below it, deepest first
 	return 1
 }
 
-qemu_alive() { [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; }
 stop_qemu() {
 	local i
 	if qemu_alive; then
@@ -466,14 +466,7 @@ libvirt_layout() {
 		-kernel "$GUEST" -debugcon file:"$WORK/dc.log" </dev/null >"$WORK/qemu.log" 2>&1 &
 	qpid=$!
 	echo "$qpid" >"$WORK/run-libvirt-qemu/$DOM.pid"
-	vtid=
-	for i in $(seq 1 600); do
-		for t in /proc/$qpid/task/*; do
-			[ "$(cat "$t/comm" 2>/dev/null)" = "CPU 0/KVM" ] && { vtid=${t##*/}; break 2; }
-		done
-		qemu_alive || break
-		sleep 0.1
-	done
+	vtid=$(qemu_vcpu_thread)
 	[ -n "$vtid" ] || { why="no 'CPU 0/KVM' thread in QEMU: $(tail -n 3 "$WORK/qemu.log" | tr '\n' ' ')"; return 1; }
 	echo "$vtid" >"$LV/vcpu0/cgroup.threads" || { why="cannot move $vtid into vcpu0"; return 1; }
 	echo "# libvirt layout: $(oneline "$LV/cgroup.type") libvirt/ with [$(oneline "$LV/cgroup.subtree_control")], vcpu0 $(oneline "$LV/vcpu0/cgroup.type"), QEMU $qpid in emulator, 'CPU 0/KVM' $vtid in vcpu0"

@@ -35,6 +35,7 @@ fi
 echo "1..$NTESTS"
 
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/qemu.sh"
 qpid=
 param_orig=
 cleaned=0
@@ -47,9 +48,6 @@ stat_get() {	# stat_get KEY: a counter of stockvm's vcpuboost.stat (empty if abs
 }
 reports_sum() {	# every reports_* counter of stockvm, summed
 	awk '/^reports_/ { s += $2 } END { print s + 0 }' "$VM/vcpuboost.stat" 2>/dev/null
-}
-qemu_alive() {
-	[ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null
 }
 
 diag() {	# diag: what to look at when something failed
@@ -138,16 +136,7 @@ start_vm() {
 		why="cannot create the threaded child vcpu0"
 		return 1
 	fi
-	for i in $(seq 1 600); do	# 60 s
-		for t in /proc/$qpid/task/*; do
-			if [ "$(cat "$t/comm" 2>/dev/null)" = "CPU 0/KVM" ]; then
-				vcpu=${t##*/}
-				break 2
-			fi
-		done
-		qemu_alive || break
-		sleep 0.1
-	done
+	vcpu=$(qemu_vcpu_thread)
 	if [ -z "$vcpu" ]; then
 		why="no 'CPU 0/KVM' thread in QEMU within 60 s"
 	elif ! echo "$vcpu" >"$VM/vcpu0/cgroup.threads"; then

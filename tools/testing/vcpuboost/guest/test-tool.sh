@@ -39,6 +39,7 @@ fi
 echo "1..$NTESTS"
 
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/qemu.sh"
 qpid=
 busy=
 param_orig=
@@ -68,9 +69,6 @@ snap() {
 	done
 }
 
-qemu_alive() {
-	[ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null
-}
 ticks() {	# the guest's ticks so far: one per 100 timer interrupts or sleeps
 	if [ "${guest_kind:-tiny}" = linux ]; then
 		if [ -f "$WORK/ser.log" ]; then grep -c "vcpuboost-guest: tick" "$WORK/ser.log"; else echo 0; fi
@@ -107,16 +105,7 @@ start_vm() {
 		-nodefaults -no-user-config -display none -no-reboot "${@:2}" \
 		</dev/null >"$WORK/qemu.log" 2>&1 &
 	qpid=$!
-	for i in $(seq 1 600); do	# 60 s
-		for t in /proc/$qpid/task/*; do
-			if [ "$(cat "$t/comm" 2>/dev/null)" = "CPU 0/KVM" ]; then
-				vcpu=${t##*/}
-				break 2
-			fi
-		done
-		qemu_alive || break
-		sleep 0.1
-	done
+	vcpu=$(qemu_vcpu_thread)
 	if [ -z "$vcpu" ]; then
 		why="no 'CPU 0/KVM' thread in QEMU within 60 s: $(tail -3 "$WORK/qemu.log" | tr '\n' ' ')"
 		return 1
