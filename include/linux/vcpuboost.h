@@ -75,9 +75,11 @@ void __vcpuboost_retract(struct task_struct *p, enum vcpuboost_trigger trigger);
  * (slice, budget, policy change, migration, exit). A report that was denied
  * or whose boost expired does not boost later; report again.
  *
- * Context: Any context, hardirq with interrupts off included. @p must be
- * pinned by the caller (a reference or RCU). Takes only raw spinlocks, and
- * costs one patched-out branch while no cgroup has the controller enabled.
+ * Context: Any context, hardirq with interrupts off included, except with
+ * a runqueue lock or @p's pi_lock held (a preempt notifier's sched_out,
+ * say): a grant changes @p's priority, which takes both. @p must be pinned
+ * by the caller (a reference or RCU). Takes only raw spinlocks, and costs
+ * one patched-out branch while no cgroup has the controller enabled.
  */
 static __always_inline void vcpuboost_report(struct task_struct *p,
 					     enum vcpuboost_trigger trigger,

@@ -308,7 +308,7 @@ static unsigned int vcpuboost_target(struct vcpuboost_task *vt,
  * cannot together spend more than is left before each is charged: a
  * budget far from spent costs one timer per window instead of a poll. A
  * period refill only makes windows short; a budget lowered meanwhile
- * re-arms every boost below it (vcpuboost_kick_subtree()).
+ * re-arms every boost below it (vcpuboost_revalidate_subtree()).
  */
 static void vcpuboost_arm(struct vcpuboost_task *vt, ktime_t now)
 {
@@ -338,7 +338,10 @@ static void vcpuboost_arm(struct vcpuboost_task *vt, ktime_t now)
 	 * A throttle kicks the timers below it without their task's lock
 	 * (vcpuboost_kick_subtree()), so the start above may have overwritten
 	 * a kick that came after vcpuboost_target() looked: the throttle is
-	 * set before the kick, so look again rather than wait for the window.
+	 * set before the kick (WRITE_ONCE(->throttled) in
+	 * vcpuboost_budget_charge()), so look again rather than wait for the
+	 * window. Both starts take the timer's base lock, which may order
+	 * them already; the barrier does not rely on it.
 	 */
 	smp_mb();
 	if (vcpuboost_budget_blocked(vt->vb))
