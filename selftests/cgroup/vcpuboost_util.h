@@ -79,9 +79,22 @@ struct vb_test {
  * the tests make their cgroups, or the suite skipped rather than every
  * test failed for that same reason.
  */
+/* Whether @name is a word of the space-separated @list */
+static inline bool vb_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = strstr(list, name); p; p = strstr(p + 1, name))
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
 static inline __noreturn void vb_run_tests(const struct vb_test *tests, size_t n,
 					   void (*require)(char *root, size_t size))
 {
+	const char *only = getenv("VB_TESTS");
 	char root[PATH_MAX];
 	size_t i;
 
@@ -93,6 +106,11 @@ static inline __noreturn void vb_run_tests(const struct vb_test *tests, size_t n
 		ksft_exit_skip("Failed to enable the vcpuboost controller\n");
 
 	for (i = 0; i < n; i++) {
+		/* VB_TESTS="name ...": run only these, for a developer's loop */
+		if (only && !vb_listed(only, tests[i].name)) {
+			ksft_test_result_skip("%s (not in VB_TESTS)\n", tests[i].name);
+			continue;
+		}
 		switch (tests[i].fn(root)) {
 		case KSFT_PASS:
 			ksft_test_result_pass("%s\n", tests[i].name);
