@@ -114,6 +114,10 @@ struct vcpuboost_task {
 	struct list_head		node;
 	/* Slice end, budget enforcement and asynchronous revocation */
 	struct hrtimer			timer;
+	/* Moves @timer to the task's CPU (vcpuboost_timer_follow()) */
+	struct irq_work			timer_move;
+	/* When @timer was last started to fire, under @lock; kicks leave it */
+	ktime_t				expires;
 	ktime_t				start;
 	ktime_t				deadline;
 	/* Enforcement window held from @vb up to @window_top, 0 if none */

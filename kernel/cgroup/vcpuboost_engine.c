@@ -25,6 +25,7 @@
  */
 #include <linux/cgroup.h>
 #include <linux/hrtimer.h>
+#include <linux/irq_work.h>
 #include <linux/kthread.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -48,6 +49,7 @@ enum vcpuboost_cause {
 };
 
 static enum hrtimer_restart vcpuboost_task_timer_fn(struct hrtimer *timer);
+static void vcpuboost_timer_move_fn(struct irq_work *work);
 
 /*
  * Reports for tasks outside every vcpuboost cgroup, which the controller
@@ -175,6 +177,7 @@ int vcpuboost_task_prepare(struct task_struct *p)
 	INIT_LIST_HEAD(&vt->pi_node);
 	hrtimer_init(&vt->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	vt->timer.function = vcpuboost_task_timer_fn;
+	vt->timer_move = IRQ_WORK_INIT_HARD(vcpuboost_timer_move_fn);
 
 	/* Reporters find it locklessly: publish it initialized. */
 	smp_store_release(&p->vcpuboost, vt);
@@ -196,6 +199,12 @@ void vcpuboost_task_free(struct task_struct *p)
 	if (!vt)
 		return;
 	WRITE_ONCE(p->vcpuboost, NULL);
+	/*
+	 * The boost ended at exit: only a timer firing for a boost in force
+	 * queues a move, and only a move of a boost in force starts the
+	 * timer again.
+	 */
+	irq_work_sync(&vt->timer_move);
 	hrtimer_cancel(&vt->timer);
 	/* No boost changes after exit: only the worker may unlist it now. */
 	if (!list_empty_careful(&vt->pi_node)) {
@@ -301,6 +310,74 @@ static unsigned int vcpuboost_target(struct vcpuboost_task *vt,
 }
 
 /*
+ * Start the boost's timer at @expires: pinned if the task last ran on this
+ * CPU, so that a timer moved there stays.
+ *
+ * A throttle kicks the timers below it without their task's lock
+ * (vcpuboost_kick_subtree()), so this start may overwrite a kick that came
+ * after vcpuboost_target() looked: the throttle is set before the kick
+ * (WRITE_ONCE(->throttled) in vcpuboost_budget_charge()), so look again
+ * rather than wait for the window. Both starts take the timer's base
+ * lock, which may order them already; the barrier does not rely on it.
+ */
+static void vcpuboost_timer_start(struct vcpuboost_task *vt, ktime_t expires)
+{
+	enum hrtimer_mode mode = HRTIMER_MODE_ABS_HARD;
+
+	lockdep_assert_held(&vt->lock);
+	if (task_cpu(vt->task) == smp_processor_id())
+		mode = HRTIMER_MODE_ABS_PINNED_HARD;
+	vt->expires = expires;
+	hrtimer_start(&vt->timer, expires, mode);
+	/* Pairs with the throttle's store before its kick; see above. */
+	smp_mb();
+	if (vcpuboost_budget_blocked(vt->vb))
+		hrtimer_start(&vt->timer, 0, mode);
+}
+
+/*
+ * A boost's timer belongs on its task's CPU: there, charging the task
+ * (task_sched_runtime()) and ending its boost take the local rq lock and
+ * need no IPI, and other CPUs, which may run other VMs, take no interrupt
+ * for it. A timer armed elsewhere (by a report for a remote vCPU, by a
+ * policy change) is left where hrtimer_start() put it until it fires:
+ * most boosts end by retraction first, and moving every one would cost
+ * the vCPU's CPU an IPI, a VM exit if it runs a guest. One that fires away
+ * from its task and re-arms is moved by an irq_work on the task's CPU.
+ */
+static void vcpuboost_timer_follow(struct vcpuboost_task *vt)
+{
+	int cpu = task_cpu(vt->task);
+
+	/*
+	 * A sleeping task may still name a CPU that went offline. With
+	 * interrupts off here, none can go offline before the work is queued,
+	 * and a CPU runs its queued work on its way down.
+	 */
+	if (cpu != smp_processor_id() && cpu_online(cpu))
+		irq_work_queue_on(&vt->timer_move, cpu);
+}
+
+static void vcpuboost_timer_move_fn(struct irq_work *work)
+{
+	struct vcpuboost_task *vt = container_of(work, struct vcpuboost_task,
+						 timer_move);
+
+	raw_spin_lock(&vt->lock);
+	/*
+	 * Not to a CPU going down, whose timers have left already. A timer no
+	 * longer queued has fired, or is firing and re-arms under this lock;
+	 * one whose callback still runs elsewhere stays there
+	 * (switch_hrtimer_base()), and is moved when it fires next.
+	 */
+	if (vt->level && cpu_online(smp_processor_id()) &&
+	    task_cpu(vt->task) == smp_processor_id() &&
+	    hrtimer_is_queued(&vt->timer))
+		vcpuboost_timer_start(vt, vt->expires);
+	raw_spin_unlock(&vt->lock);
+}
+
+/*
  * Fire at the end of the slice or, under a finite budget, at the end of an
  * enforcement window, whichever comes first, so that runtime is charged in
  * time whatever HZ is. A window is a share of the budget no other window
@@ -332,20 +409,7 @@ static void vcpuboost_arm(struct vcpuboost_task *vt, ktime_t now)
 			vcpuboost_window_add(vt->vb, top, vt->window_ns);
 		}
 	}
-	hrtimer_start(&vt->timer, expires, HRTIMER_MODE_ABS_HARD);
-
-	/*
-	 * A throttle kicks the timers below it without their task's lock
-	 * (vcpuboost_kick_subtree()), so the start above may have overwritten
-	 * a kick that came after vcpuboost_target() looked: the throttle is
-	 * set before the kick (WRITE_ONCE(->throttled) in
-	 * vcpuboost_budget_charge()), so look again rather than wait for the
-	 * window. Both starts take the timer's base lock, which may order
-	 * them already; the barrier does not rely on it.
-	 */
-	smp_mb();
-	if (vcpuboost_budget_blocked(vt->vb))
-		hrtimer_start(&vt->timer, 0, HRTIMER_MODE_REL_HARD);
+	vcpuboost_timer_start(vt, expires);
 }
 
 static void vcpuboost_grant(struct vcpuboost_task *vt,
@@ -636,8 +700,10 @@ static enum hrtimer_restart vcpuboost_task_timer_fn(struct hrtimer *timer)
 	vcpuboost_window_release(vt);
 
 	vcpuboost_task_update(vt, VCPUBOOST_CAUSE_POLICY, 0);
-	if (vt->level)
+	if (vt->level) {
 		vcpuboost_arm(vt, now);
+		vcpuboost_timer_follow(vt);
+	}
 unlock:
 	raw_spin_unlock(&vt->lock);
 	return HRTIMER_NORESTART;

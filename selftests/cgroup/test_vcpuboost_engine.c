@@ -1553,6 +1553,101 @@ cleanup:
 	return ret;
 }
 
+/* How many lines of the file at @path hold both @a and @b */
+static long count_lines_with(const char *path, const char *a, const char *b)
+{
+	size_t cap = 0;
+	char *line = NULL;
+	long count = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (getline(&line, &cap, f) > 0)
+		if (strstr(line, a) && strstr(line, b))
+			count++;
+	free(line);
+	fclose(f);
+	return count;
+}
+
+/* The CPU @pid last ran on, from /proc/PID/stat, or -1 */
+static int task_last_cpu(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	int i, cpu = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	/* Fields after the command, which may hold spaces: state is field 3. */
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	for (i = 2; i < 39 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		cpu = atoi(p + 1);
+	fclose(f);
+	return cpu;
+}
+
+/*
+ * A boost's timer follows its task: armed by a report from CPU 1 for a
+ * task spinning on CPU 0, it fires on CPU 1 at the end of the first
+ * enforcement window, and from then on where the task runs, until the
+ * budget runs out. Each window is half of what is left of 100ms.
+ */
+static int test_engine_timer_cpu(const char *root)
+{
+	const char *ev = TRACE_DIR "/events/timer/hrtimer_expire_entry/enable";
+	const char *fn = "function=vcpuboost_task_timer_fn";
+	struct fixture f = {
+		.name = "vbe_timer_cpu", .max = "100000 1000000",
+		.slice = SLICE_LONG, .triggers = "irq 5",
+	};
+	long on0, on1;
+	int ret = KSFT_FAIL;
+
+	if (ncpus < 2 || access(ev, W_OK))
+		return KSFT_SKIP;
+	if (fixture_setup(&f, root) || fixture_spawn(&f, 0, true))
+		goto cleanup;
+	pin(0, 1);
+	if (sched_getcpu() != 1 || task_last_cpu(f.pid) != 0) {
+		ksft_print_msg("not on CPUs 1 and 0: %d, %d\n", sched_getcpu(),
+			       task_last_cpu(f.pid));
+		goto cleanup;
+	}
+	trace_clear();
+	if (write_text(TRACE_DIR "/tracing_on", "1", 1) != 1 || write_text(ev, "1", 1) != 1 ||
+	    !expect_report(f.pid, "irq", 5, PRIO_BOOSTED(5)))
+		goto cleanup;
+	/* 100ms of budget at most, spent by the spinning task. */
+	sleep_ms(500);
+	write_text(ev, "0", 1);
+	if (!expect_prio(f.pid, PRIO_NORMAL) || !expect_stats(f.cg, { "nr_throttled", 1 }))
+		goto cleanup;
+	on0 = count_lines_with(TRACE_DIR "/trace", "[000]", fn);
+	on1 = count_lines_with(TRACE_DIR "/trace", "[001]", fn);
+	ksft_print_msg("the boost's timer fired %ld times on CPU 0 (the task's), %ld on CPU 1\n",
+		       on0, on1);
+	/*
+	 * Before it followed its task, every window's timer fired on CPU 1.
+	 * Now the first does, and one more if a move met its callback still
+	 * running there.
+	 */
+	if (on0 < 3 || on1 > 2)
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	write_text(ev, "0", 1);
+	unpin();
+	fixture_teardown(&f);
+	return ret;
+}
+
 /* Stress: reports, settings, migrations and removals at once. */
 #define STRESS_TASKS	8
 #define STRESS_SECONDS	30
@@ -1749,6 +1844,7 @@ static const struct vb_test tests[] = {
 	VB_TEST(test_engine_hardirq_deboost),
 	VB_TEST(test_engine_tracepoints),
 	VB_TEST(test_engine_enforce_timer),
+	VB_TEST(test_engine_timer_cpu),
 	VB_TEST(test_engine_stress),
 };
 
