@@ -89,7 +89,22 @@ set_param() {	# set_param Y|N
 # exec, so from its first instruction), else where this script is. Waits
 # for 'CPU 0/KVM' and for the guest to tick. Sets qpid and vcpu; on
 # failure, why.
+# start_vm CGROUP [tiny|linux]: QEMU in CGROUP, its vCPU thread in $vcpu,
+# once the guest ticks. A nested Linux guest hangs in more than half of its
+# boots in this test bed, in the emulation, not in what is tested (see
+# Documentation/vcpuboost/developers.md): it gets three boots.
 start_vm() {
+	local try
+	for try in 1 2 3; do
+		start_vm_once "$@" && return 0
+		[ "${2:-tiny}" = linux ] || return 1
+		echo "# boot $try of the Linux guest: $why" >&2
+		stop_vm
+	done
+	return 1
+}
+
+start_vm_once() {
 	local i t
 	why='' vcpu='' guest_kind=${2:-tiny}
 	rm -f "$WORK/dc.log" "$WORK/ser.log"
@@ -110,8 +125,9 @@ start_vm() {
 		why="no 'CPU 0/KVM' thread in QEMU within 60 s: $(tail -3 "$WORK/qemu.log" | tr '\n' ' ')"
 		return 1
 	fi
-	# Nested emulation is slow: give SeaBIOS-less multiboot and the guest minutes.
-	for i in $(seq 1 480); do
+	# Nested emulation is slow: give SeaBIOS-less multiboot and the guest
+	# minutes; a Linux guest that ticks at all does within a minute.
+	for i in $(seq 1 $([ "$guest_kind" = linux ] && echo 120 || echo 480)); do
 		[ "$(ticks)" -ge 2 ] && break
 		qemu_alive || break
 		sleep 0.5
@@ -476,8 +492,8 @@ elif ! set_param Y; then
 else
 	mkdir -p "$CG/toolvm"
 	# VB_TOOL_LINUX_GUEST=1: a real Linux guest, as an operator runs it.
-	# Not the default: attach did not return within the suite's time on
-	# it in make check (under investigation, see the closing note).
+	# Not the default: in this test bed a nested Linux guest hangs in
+	# most boots, whatever vcpuboost does (see start_vm()).
 	if [ "${VB_TOOL_LINUX_GUEST:-0}" = 1 ]; then
 		start_vm "$CG/toolvm" linux || setup=$why
 	else
