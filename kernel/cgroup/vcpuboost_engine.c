@@ -300,6 +300,22 @@ static void vcpuboost_window_release(struct vcpuboost_task *vt)
 	vt->window_top = NULL;
 }
 
+/*
+ * Give back the window of a boost in force, before its policy is looked at
+ * again, after charging what its task ran in it, which must not escape
+ * every window: task_sched_runtime() brings a running task's runtime,
+ * hence its charge, up to date. Under a budget it charges with or without
+ * a window: this charge, not the tick, is what enforces the budget
+ * whatever HZ is.
+ */
+static void vcpuboost_window_close(struct vcpuboost_task *vt)
+{
+	lockdep_assert_held(&vt->lock);
+	if (vt->window_ns || vcpuboost_budget_limited(vt->vb))
+		task_sched_runtime(vt->task);
+	vcpuboost_window_release(vt);
+}
+
 static unsigned int vcpuboost_target(struct vcpuboost_task *vt,
 				     struct vcpuboost_cgroup *vb)
 {
@@ -393,10 +409,13 @@ static void vcpuboost_arm(struct vcpuboost_task *vt, ktime_t now)
 	ktime_t expires = vt->deadline;
 	s64 left;
 
-	/* What ran in the window given back must not escape every window. */
-	if (vt->window_ns)
-		task_sched_runtime(vt->task);
-	vcpuboost_window_release(vt);
+	/*
+	 * No window is held here: vcpuboost_end() gave back the last boost's,
+	 * and the timer and revalidation close theirs before looking at the
+	 * policy again. A window reserved over another would leak the first.
+	 */
+	if (WARN_ON_ONCE(vt->window_ns))
+		vcpuboost_window_close(vt);
 
 	left = vcpuboost_budget_unreserved(vt->vb, &top);
 	if (top) {
@@ -694,11 +713,7 @@ static enum hrtimer_restart vcpuboost_task_timer_fn(struct hrtimer *timer)
 		goto unlock;
 	}
 
-	/* Charge what a running task used since the last tick. */
-	if (vt->window_ns || vcpuboost_budget_limited(vt->vb))
-		task_sched_runtime(vt->task);
-	vcpuboost_window_release(vt);
-
+	vcpuboost_window_close(vt);
 	vcpuboost_task_update(vt, VCPUBOOST_CAUSE_POLICY, 0);
 	if (vt->level) {
 		vcpuboost_arm(vt, now);
@@ -818,8 +833,10 @@ void vcpuboost_revalidate_subtree(struct vcpuboost_cgroup *top)
 	list_for_each_entry_safe(vt, tmp, &boosts, revalidate_node) {
 		list_del_init(&vt->revalidate_node);
 		raw_spin_lock_irq(&vt->lock);
-		if (vt->level)
+		if (vt->level) {
+			vcpuboost_window_close(vt);
 			vcpuboost_task_update(vt, VCPUBOOST_CAUSE_POLICY, 0);
+		}
 		if (vt->level)
 			vcpuboost_arm(vt, ktime_get());
 		raw_spin_unlock_irq(&vt->lock);
