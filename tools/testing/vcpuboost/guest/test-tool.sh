@@ -364,6 +364,10 @@ T9="watch prints a timestamped line per throttle event, woken by vcpuboost.event
 T10="watch ends on SIGTERM"
 mkdir -p "$TD/w"
 echo "1000 100000" >"$TD/w/vcpuboost.max"
+# A slice far longer than the budget: the budget, not the slice, ends the
+# boost. With both at 1 ms a boost that ran a little less than the slice
+# was never throttled.
+echo 50000 >"$TD/w/vcpuboost.slice"
 echo max >"$TD/w/vcpuboost.prio.max"
 bash -c 'while :; do :; done' &
 busy=$!
