@@ -1508,6 +1508,21 @@ static long count_in_file(const char *path, const char *needle)
 	return count;
 }
 
+#define HRTIMER_EXPIRE_EVENT TRACE_DIR "/events/timer/hrtimer_expire_entry/enable"
+
+/* Trace hrtimer expiries afresh; false if tracing cannot be turned on. */
+static bool trace_expiries_start(void)
+{
+	trace_clear();
+	return write_text(TRACE_DIR "/tracing_on", "1", 1) == 1 &&
+	       write_text(HRTIMER_EXPIRE_EVENT, "1", 1) == 1;
+}
+
+static void trace_expiries_stop(void)
+{
+	write_text(HRTIMER_EXPIRE_EVENT, "0", 1);
+}
+
 /*
  * A budget far from spent costs no poll: a boost's timer fires at the end
  * of its enforcement window, its share of the budget left, not every 500us
@@ -1515,7 +1530,6 @@ static long count_in_file(const char *path, const char *needle)
  */
 static int test_engine_enforce_timer(const char *root)
 {
-	const char *ev = TRACE_DIR "/events/timer/hrtimer_expire_entry/enable";
 	struct fixture f = {
 		.name = "vbe_enforce", .slice = SLICE_LONG, .triggers = "irq 5",
 	};
@@ -1523,21 +1537,19 @@ static int test_engine_enforce_timer(const char *root)
 	int ret = KSFT_FAIL;
 	char max[64];
 
-	if (access(ev, W_OK))
+	if (access(HRTIMER_EXPIRE_EVENT, W_OK))
 		return KSFT_SKIP;
 	snprintf(max, sizeof(max), "%d 1000000", 200000 * ncpus);
 	f.max = max;
 	if (fixture_setup(&f, root) || fixture_spawn(&f, 0, true))
 		goto cleanup;
-	trace_clear();
-	if (write_text(TRACE_DIR "/tracing_on", "1", 1) != 1 || write_text(ev, "1", 1) != 1 ||
-	    !expect_report(f.pid, "irq", 5, PRIO_BOOSTED(5)))
+	if (!trace_expiries_start() || !expect_report(f.pid, "irq", 5, PRIO_BOOSTED(5)))
 		goto cleanup;
 	sleep_ms(100);
 	/* Still boosted: the window saw a boost in force throughout. */
 	if (!expect_prio(f.pid, PRIO_BOOSTED(5)))
 		goto cleanup;
-	write_text(ev, "0", 1);
+	trace_expiries_stop();
 	fires = count_in_file(TRACE_DIR "/trace", "function=vcpuboost_task_timer_fn");
 	/* The control: this thread's own sleeps ended by hrtimer_wakeup. */
 	sleeps = count_in_file(TRACE_DIR "/trace", "function=hrtimer_wakeup");
@@ -1548,7 +1560,7 @@ static int test_engine_enforce_timer(const char *root)
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	write_text(ev, "0", 1);
+	trace_expiries_stop();
 	fixture_teardown(&f);
 	return ret;
 }
@@ -1601,7 +1613,6 @@ static int task_last_cpu(pid_t pid)
  */
 static int test_engine_timer_cpu(const char *root)
 {
-	const char *ev = TRACE_DIR "/events/timer/hrtimer_expire_entry/enable";
 	const char *fn = "function=vcpuboost_task_timer_fn";
 	struct fixture f = {
 		.name = "vbe_timer_cpu", .max = "100000 1000000",
@@ -1610,7 +1621,7 @@ static int test_engine_timer_cpu(const char *root)
 	long on0, on1;
 	int ret = KSFT_FAIL;
 
-	if (ncpus < 2 || access(ev, W_OK))
+	if (ncpus < 2 || access(HRTIMER_EXPIRE_EVENT, W_OK))
 		return KSFT_SKIP;
 	if (fixture_setup(&f, root) || fixture_spawn(&f, 0, true))
 		goto cleanup;
@@ -1620,13 +1631,11 @@ static int test_engine_timer_cpu(const char *root)
 			       task_last_cpu(f.pid));
 		goto cleanup;
 	}
-	trace_clear();
-	if (write_text(TRACE_DIR "/tracing_on", "1", 1) != 1 || write_text(ev, "1", 1) != 1 ||
-	    !expect_report(f.pid, "irq", 5, PRIO_BOOSTED(5)))
+	if (!trace_expiries_start() || !expect_report(f.pid, "irq", 5, PRIO_BOOSTED(5)))
 		goto cleanup;
 	/* 100ms of budget at most, spent by the spinning task. */
 	sleep_ms(500);
-	write_text(ev, "0", 1);
+	trace_expiries_stop();
 	if (!expect_prio(f.pid, PRIO_NORMAL) || !expect_stats(f.cg, { "nr_throttled", 1 }))
 		goto cleanup;
 	on0 = count_lines_with(TRACE_DIR "/trace", "[000]", fn);
@@ -1642,7 +1651,7 @@ static int test_engine_timer_cpu(const char *root)
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	write_text(ev, "0", 1);
+	trace_expiries_stop();
 	unpin();
 	fixture_teardown(&f);
 	return ret;
