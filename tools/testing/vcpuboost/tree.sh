@@ -195,7 +195,8 @@ cmd_refresh() {
 			for f in $added; do echo " new file: $f"; added_by[$f]=$(g log -1 --format='%h' "$c"); done
 			echo
 			if [ ${#upstream[@]} -gt 0 ]; then
-				g diff --no-renames "$c^" "$c" -- "${upstream[@]}"
+				# A fixed abbreviation: "auto" grows with the object count.
+				g diff --no-renames --abbrev=9 "$c^" "$c" -- "${upstream[@]}"
 			fi
 		} >"$out"
 		for f in $added; do
