@@ -106,7 +106,8 @@ static u64 kvm_vcpu_boost_gpa(struct kvm_vcpu *vcpu)
  * kvm_steal_time_set_preempted(), it touches the area only through the
  * vCPU thread's own mm with page faults disabled, so it takes no lock: a
  * gfn_to_pfn_cache would need its rwlock, which sleeps on PREEMPT_RT.
- * Called under kvm->srcu, which protects the memslots.
+ *
+ * Context: kvm->srcu held, which protects the memslots.
  */
 static struct kvm_vcpu_boost __user *kvm_vcpu_boost_area(struct kvm_vcpu *vcpu)
 {
@@ -120,20 +121,27 @@ static struct kvm_vcpu_boost __user *kvm_vcpu_boost_area(struct kvm_vcpu *vcpu)
 	return (struct kvm_vcpu_boost __user *)ghc->hva;
 }
 
-/* Read the guest's request where no fault may be taken. */
+/*
+ * Read the guest's request where no fault may be taken. One get_user(),
+ * not copy_from_user_nofault(): every VM-exit gets here, and the generic
+ * copy of four bytes took more instructions than all the rest of the
+ * vcpuboost work on the exit path. kvm_vcpu_boost_area() checked that the
+ * area is in current->mm, which is then the mm loaded on this CPU: this is
+ * the vCPU's thread in KVM_RUN, in task context.
+ *
+ * Context: kvm->srcu held.
+ */
 static bool kvm_vcpu_boost_read(struct kvm_vcpu *vcpu, u32 *request)
 {
-	struct kvm_vcpu_boost __user *area;
-	bool ok = false;
-	int idx;
+	struct kvm_vcpu_boost __user *area = kvm_vcpu_boost_area(vcpu);
+	int r;
 
-	idx = srcu_read_lock(&vcpu->kvm->srcu);
-	area = kvm_vcpu_boost_area(vcpu);
-	if (area)
-		ok = !copy_from_user_nofault(request, &area->request,
-					     sizeof(*request));
-	srcu_read_unlock(&vcpu->kvm->srcu, idx);
-	return ok;
+	if (!area)
+		return false;
+	pagefault_disable();
+	r = get_user(*request, &area->request);
+	pagefault_enable();
+	return !r;
 }
 
 /* Report a change of the guest's request: the edge, not the level. */
@@ -158,6 +166,7 @@ static bool kvm_vcpu_boost_area_usable(struct kvm_vcpu *vcpu)
 /*
  * Read the area now; if that needs a fault, let process context do it.
  * Nothing is read, hence reported, for a VM that did not opt in.
+ * Context: kvm->srcu held.
  */
 static void kvm_vcpu_boost_sync(struct kvm_vcpu *vcpu)
 {
@@ -348,13 +357,18 @@ void __kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trig
  * that a request made in guest mode is reported before the host decides
  * what to run next. This is also where a vCPU that is about to be
  * preempted has its request read: preempting a running vCPU needs a
- * VM-exit first.
+ * VM-exit first, and a pending reschedule ends the fastpath loop that
+ * re-enters the guest without coming here.
  *
  * Context: The vCPU's thread, interrupts off.
  */
 void __kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu)
 {
+	int idx;
+
+	idx = srcu_read_lock(&vcpu->kvm->srcu);
 	kvm_vcpu_boost_sync(vcpu);
+	srcu_read_unlock(&vcpu->kvm->srcu, idx);
 }
 
 /**
@@ -364,21 +378,20 @@ void __kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu)
  * A vCPU running again has handled a PV unhalt kick. The level in force is
  * written into the guest's area when it changed.
  *
- * Context: The vCPU's thread, preemption off.
+ * Context: The vCPU's thread, preemption off, kvm->srcu held.
  */
 void __kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu)
 {
 	struct gfn_to_hva_cache *ghc = &vcpu->arch.boost.cache;
 	unsigned int level = vcpuboost_granted(current);
 	struct kvm_vcpu_boost __user *area;
-	int idx;
 
 	__kvm_vcpu_boost_handled(vcpu, VCPUBOOST_TRIGGER_UNHALT);
 
-	if (!kvm_vcpu_boost_area_usable(vcpu) || level == vcpu->arch.boost.granted)
+	if (level == vcpu->arch.boost.granted ||
+	    !kvm_vcpu_boost_area_usable(vcpu))
 		return;
 
-	idx = srcu_read_lock(&vcpu->kvm->srcu);
 	area = kvm_vcpu_boost_area(vcpu);
 	if (area && !copy_to_user_nofault(&area->granted, &level, sizeof(level))) {
 		mark_page_dirty_in_slot(vcpu->kvm, ghc->memslot,
@@ -387,7 +400,6 @@ void __kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu)
 	} else {
 		kvm_make_request(KVM_REQ_VCPU_BOOST, vcpu);
 	}
-	srcu_read_unlock(&vcpu->kvm->srcu, idx);
 }
 
 /**
@@ -412,7 +424,7 @@ void __kvm_vcpu_boost_block(struct kvm_vcpu *vcpu)
  * __kvm_vcpu_boost_unblock - report again a request still set at wake-up
  * @vcpu: the vCPU
  *
- * Context: The vCPU's thread, process context.
+ * Context: The vCPU's thread, process context, kvm->srcu held.
  */
 void __kvm_vcpu_boost_unblock(struct kvm_vcpu *vcpu)
 {
