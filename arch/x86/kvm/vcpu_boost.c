@@ -102,7 +102,9 @@ static u64 kvm_vcpu_boost_gpa(struct kvm_vcpu *vcpu)
 /*
  * The guest's area, as an address of the VMM's that can be accessed where
  * no fault may be taken (VM-exit with interrupts off, VM-entry with
- * preemption off), or NULL if the cache must be refreshed first. Like
+ * preemption off), or NULL if the cache must be refreshed first: the
+ * memslots changed, the host registered another area, or this is not the
+ * VM's mm (a vCPU torn down by another task). Like
  * kvm_steal_time_set_preempted(), it touches the area only through the
  * vCPU thread's own mm with page faults disabled, so it takes no lock: a
  * gfn_to_pfn_cache would need its rwlock, which sleeps on PREEMPT_RT.
@@ -116,6 +118,7 @@ static struct kvm_vcpu_boost __user *kvm_vcpu_boost_area(struct kvm_vcpu *vcpu)
 
 	if (unlikely(current->mm != vcpu->kvm->mm ||
 		     slots->generation != ghc->generation ||
+		     ghc->gpa != kvm_vcpu_boost_gpa(vcpu) ||
 		     kvm_is_error_hva(ghc->hva) || !ghc->memslot))
 		return NULL;
 	return (struct kvm_vcpu_boost __user *)ghc->hva;
@@ -164,6 +167,21 @@ static bool kvm_vcpu_boost_area_usable(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * An area that could not be accessed is tried again once the memslots
+ * changed since (the cache recorded their generation when it failed): a
+ * VMM may delete a memslot and add it back while its vCPUs run.
+ *
+ * Context: kvm->srcu held.
+ */
+static bool kvm_vcpu_boost_retry(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch.boost.unusable && kvm_vcpu_boost_enabled(vcpu) &&
+	       (vcpu->arch.boost.msr_val & KVM_MSR_ENABLED) &&
+	       kvm_memslots(vcpu->kvm)->generation !=
+	       vcpu->arch.boost.cache.generation;
+}
+
+/*
  * Read the area now; if that needs a fault, let process context do it.
  * Nothing is read, hence reported, for a VM that did not opt in.
  * Context: kvm->srcu held.
@@ -172,8 +190,13 @@ static void kvm_vcpu_boost_sync(struct kvm_vcpu *vcpu)
 {
 	u32 request;
 
-	if (!kvm_vcpu_boost_area_usable(vcpu))
+	if (!kvm_vcpu_boost_area_usable(vcpu)) {
+		if (unlikely(kvm_vcpu_boost_retry(vcpu))) {
+			vcpu->arch.boost.unusable = false;
+			kvm_make_request(KVM_REQ_VCPU_BOOST, vcpu);
+		}
 		return;
+	}
 	if (kvm_vcpu_boost_read(vcpu, &request))
 		kvm_vcpu_boost_set_request(vcpu, request);
 	else
@@ -189,8 +212,9 @@ static void kvm_vcpu_boost_sync(struct kvm_vcpu *vcpu)
  * the host (state restore), which does not touch guest memory. Here faults
  * may be taken, which makes the page present for the accesses that cannot.
  * An area that cannot be accessed even here (no memory there any more, a
- * read-only slot) is left alone until the guest writes the MSR again:
- * trying at every VM-entry would keep the vCPU out of the guest.
+ * read-only slot) is left alone until the memslots change or the guest
+ * writes the MSR again: trying at every VM-entry would keep the vCPU out
+ * of the guest. Its last request is withdrawn.
  *
  * Context: Process context, kvm->srcu held.
  */
@@ -206,7 +230,7 @@ void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu)
 	vcpu->arch.boost.unusable = true;
 	if (kvm_gfn_to_hva_cache_init(vcpu->kvm, ghc, kvm_vcpu_boost_gpa(vcpu),
 				      KVM_VCPU_BOOST_AREA))
-		return;
+		goto unusable;
 
 	/*
 	 * Write, so that the page is present and writable for VM-entry, which
@@ -224,10 +248,19 @@ void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu)
 	    kvm_read_guest_offset_cached(vcpu->kvm, ghc, &request,
 					 offsetof(struct kvm_vcpu_boost, request),
 					 sizeof(request)))
-		return;
+		goto unusable;
 	vcpu->arch.boost.granted = level;
 	vcpu->arch.boost.unusable = false;
 	kvm_vcpu_boost_set_request(vcpu, request);
+	return;
+
+unusable:
+	/*
+	 * What was read from an area that is gone no longer stands: it would
+	 * otherwise boost the vCPU until it halts or the guest writes the MSR
+	 * again.
+	 */
+	kvm_vcpu_boost_set_request(vcpu, 0);
 }
 
 /**
@@ -264,8 +297,13 @@ int kvm_vcpu_boost_set_msr(struct kvm_vcpu *vcpu, u64 data, bool host_initiated)
 	if (!kvm_vcpu_is_legal_gpa(vcpu, gpa))
 		return 1;
 
-	/* A restore only records the area: the first KVM_RUN reads it. */
-	if (host_initiated) {
+	/*
+	 * A restore only records the area: the first KVM_RUN reads it. So
+	 * does a write outside the VM's mm, where the area is not mapped: a
+	 * vCPU torn down by another task, which may emulate a nested
+	 * VM-exit's MSR loads.
+	 */
+	if (host_initiated || current->mm != vcpu->kvm->mm) {
 		vcpu->arch.boost.msr_val = data;
 		vcpu->arch.boost.unusable = false;
 		kvm_make_request(KVM_REQ_VCPU_BOOST, vcpu);

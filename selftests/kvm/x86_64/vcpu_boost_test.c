@@ -388,6 +388,24 @@ static void guest_request(struct shared *s)
 	GUEST_DONE();
 }
 
+/*
+ * The area is on a page of its own at @gpa, which only the host writes.
+ * Before each stage a VM-exit that KVM handles itself (CPUID), so that
+ * what KVM makes of a memslot change is done before the guest stops.
+ */
+static void guest_memslot(struct shared *s, uint64_t gpa)
+{
+	uint32_t eax, ebx, ecx, edx;
+	uint64_t stage;
+
+	wrmsr(MSR_KVM_VCPU_BOOST, gpa | KVM_MSR_ENABLED);
+	for (stage = 1; stage <= 6; stage++) {
+		cpuid(0, &eax, &ebx, &ecx, &edx);
+		GUEST_SYNC(stage);
+	}
+	GUEST_DONE();
+}
+
 /* Ask for the most at each stage, and withdraw it once the host has looked. */
 static void guest_ask_stages(struct shared *s)
 {
@@ -679,6 +697,62 @@ static void test_guest_request(void)
 	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
 	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "nr_boosted"), 0);
 
+	kvm_vm_free(vm);
+	cg_teardown();
+}
+
+/*
+ * The VMM replaces the memory behind the guest's area between two runs:
+ * the request there is read at the next VM-exit, and the VM-exits after
+ * that read the new memory, not the old. Then it removes that memory: the
+ * request read from it no longer stands. Then it adds memory there again:
+ * the area is read again.
+ */
+static void test_memslot_change(void)
+{
+	const uint64_t gpa = 0xc0000000ULL;
+	const uint32_t slot = 10;
+	struct kvm_vcpu *vcpus[1];
+	void *code[] = { guest_memslot };
+	struct kvm_vcpu_boost *area;
+	struct kvm_vm *vm;
+
+	cg_setup("kvm_boost_memslot");
+	enter_vcpu_cg(0);
+	vm = create_vm(1, code, vcpus, true);
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, gpa, slot, 1, 0);
+	vcpu_args_set(vcpus[0], 2, shared_gva, gpa);
+	run_to(vcpus[0], 1);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+
+	vm_mem_region_delete(vm, slot);
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, gpa, slot, 1, 0);
+	area = addr_gpa2hva(vm, gpa);
+	WRITE_ONCE(area->request, 9);
+	run_to(vcpus[0], 2);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_BOOSTED(9));
+	TEST_ASSERT_EQ(READ_ONCE(area->granted), 9);
+
+	WRITE_ONCE(area->request, 0);
+	run_to(vcpus[0], 3);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "reports_guest"), 1);
+
+	WRITE_ONCE(area->request, 8);
+	run_to(vcpus[0], 4);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_BOOSTED(8));
+	vm_mem_region_delete(vm, slot);
+	run_to(vcpus[0], 5);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, gpa, slot, 1, 0);
+	area = addr_gpa2hva(vm, gpa);
+	WRITE_ONCE(area->request, 7);
+	run_to(vcpus[0], 6);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_BOOSTED(7));
+	TEST_ASSERT_EQ(READ_ONCE(area->granted), 7);
+	WRITE_ONCE(area->request, 0);
+	run_to(vcpus[0], 0);
 	kvm_vm_free(vm);
 	cg_teardown();
 }
@@ -1074,6 +1148,7 @@ int main(int argc, char *argv[])
 		{ "abi", test_abi },
 		{ "enforce_pv_cpuid", test_enforce_pv_cpuid },
 		{ "guest_request", test_guest_request },
+		{ "memslot_change", test_memslot_change },
 		{ "unprivileged", test_unprivileged },
 		{ "no_optin", test_no_optin },
 		{ "events", test_events },
