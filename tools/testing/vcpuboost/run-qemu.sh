@@ -3,7 +3,10 @@
 # over 9p and run PAYLOAD (a bash script) as the guest's job; its output,
 # its exit code and the kernel log land in OUTDIR.
 #
-#   [KERNEL=IMAGE] run-qemu.sh PAYLOAD OUTDIR [TIMEOUT_SECONDS]
+#   [KERNEL=IMAGE] [VB_QEMU_ARGS="..."] run-qemu.sh PAYLOAD OUTDIR [TIMEOUT_SECONDS]
+#
+# VB_QEMU_ARGS: more QEMU options, e.g. "-icount shift=0,sleep=off" for time
+# that counts instructions (the benchmark's VM-exit cost).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../../.." && pwd)
 B=${BUILD_DIR:-$REPO/build}
@@ -17,7 +20,7 @@ rm -f "$out"/payload.rc "$out"/payload.log "$out"/dmesg.txt "$out"/console.log
 # Software emulation: multi-threaded TCG crashes in text_poke, and this
 # machine's /dev/kvm cannot boot a stock kernel. +svm lets KVM run inside.
 timeout --signal=KILL $((limit + 120)) \
-qemu-system-x86_64 -accel tcg,thread=single -cpu EPYC,+svm -m 3G -smp 2 \
+qemu-system-x86_64 -accel tcg,thread=single -cpu EPYC,+svm -m 3G -smp 2 ${VB_QEMU_ARGS:-} \
 	-kernel "$kernel" -nographic -no-reboot -nodefaults -serial stdio \
 	-append "console=ttyS0 panic=-1 loglevel=4 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$REPO/tools/testing/vcpuboost/guest/init.sh vb_payload=$payload vb_repo=$REPO vb_build=$B vb_timeout=$limit ${VB_GUEST_ENV:-}" \
 	-fsdev local,id=root,path=/,security_model=none,readonly=on \

@@ -13,8 +13,9 @@
 #   static_fifo       hog; the vCPU thread SCHED_FIFO 1 (chrt), no vcpuboost
 #
 # BENCH_MODE: full (5000 samples, 3 runs each), smoke (a few hundred, once),
-# demo (2000 samples, once, three scenarios). Writes $VB_OUT/bench/runs.jsonl
-# and one file of samples per run.
+# demo (2000 samples, once, three scenarios), exit_cost (only the VM-exit
+# rates, for a boot whose clock counts instructions). Writes
+# $VB_OUT/bench/runs.jsonl and one file of samples per run.
 set -u
 B=$VB_BUILD
 KST=$B/kselftest/kvm/x86_64
@@ -30,6 +31,7 @@ case $mode in
 full)	samples=5000 reps=3 scenarios="idle_host no_boost vcpuboost vcpuboost_budget static_fifo" ;;
 smoke)	samples=100 reps=1 scenarios="no_boost vcpuboost" workloads=busy ;;
 demo)	samples=2000 reps=1 scenarios="no_boost vcpuboost static_fifo" ;;
+exit_cost) samples=0 reps=0 scenarios="" ;;
 *)	echo "unknown BENCH_MODE $mode"; exit 2 ;;
 esac
 samples=${BENCH_SAMPLES:-$samples}
@@ -173,6 +175,10 @@ if "off" in rates and "on" in rates and "toggle" in rates:
     r["on_cost_percent"] = round(100 * (1 - on / off), 2)
     # A toggling exit makes one report: its extra time, in VM-exits.
     r["report_cost_in_exits"] = round(on / tog - 1, 3)
+# The method's own noise: how far the rounds of one mode spread, in percent
+# of their median. A difference between modes smaller than that is noise.
+r["spread_percent"] = {m: round(100 * (v["max"] - v["min"]) / v["exits_per_s"], 2)
+                       for m, v in rates.items() if v["exits_per_s"]}
 print(json.dumps(r, indent=2))
 PY
 	rmdir $vm/vcpu0 $vm
@@ -252,4 +258,5 @@ done
 case $mode in
 full)	exits 2 5; scale 10 8 4; engine 200 20000 ;;
 smoke)	exits 0.3 1; scale 1 2 2; engine 10 200 ;;
+exit_cost) exits 1 7 ;;
 esac
