@@ -11,6 +11,9 @@
 #   vcpuboost_budget  hog; a busy guest that asks for a boost all the time,
 #                     budget 20% of a CPU
 #   static_fifo       hog; the vCPU thread SCHED_FIFO 1 (chrt), no vcpuboost
+#   eevdf_slice       hog; the vCPU thread SCHED_OTHER with Linux 6.12's
+#                     custom slice of 100 us (sched_attr.sched_runtime), no
+#                     vcpuboost: what a user of this kernel would try first
 #
 # BENCH_MODE: full (5000 samples, 3 runs each), smoke (a few hundred, once),
 # demo (2000 samples, once, three scenarios), exit_cost (only the VM-exit
@@ -22,14 +25,15 @@ KST=$B/kselftest/kvm/x86_64
 CG=/sys/fs/cgroup
 OUT=$VB_OUT/bench
 CPU=0
+SLICE=$VB_REPO/tools/testing/vcpuboost/guest/with-slice.py
 mkdir -p "$OUT/samples"
 : >"$OUT/runs.jsonl"
 
 mode=${BENCH_MODE:-full}
 workloads="idle busy"
 case $mode in
-full)	samples=5000 reps=3 scenarios="idle_host no_boost vcpuboost vcpuboost_budget static_fifo" ;;
-smoke)	samples=100 reps=1 scenarios="no_boost vcpuboost" workloads=busy ;;
+full)	samples=5000 reps=3 scenarios="idle_host no_boost vcpuboost vcpuboost_budget static_fifo eevdf_slice" ;;
+smoke)	samples=100 reps=1 scenarios="no_boost vcpuboost eevdf_slice" workloads=busy ;;
 demo)	samples=2000 reps=1 scenarios="no_boost vcpuboost static_fifo" ;;
 exit_cost) samples=0 reps=0 scenarios="" ;;
 *)	echo "unknown BENCH_MODE $mode"; exit 2 ;;
@@ -67,7 +71,7 @@ run() {
 	echo threaded >$vm/vcpu0/cgroup.type
 	echo "+vcpuboost" >$vm/cgroup.subtree_control
 	case $sc in
-	no_boost|static_fifo)
+	no_boost|static_fifo|eevdf_slice)
 		echo 0 >$vm/vcpuboost.prio.max ;;
 	*)
 		grant $vm $vm/vcpu0 ;;
@@ -77,6 +81,7 @@ run() {
 		req="-r 99"
 	fi
 	[ $sc = static_fifo ] && chrt="chrt -f 1"
+	[ $sc = eevdf_slice ] && chrt="$SLICE 100000"
 
 	if [ $sc != idle_host ]; then
 		# A steady hog (one method, not stress-ng's changing mix), run
