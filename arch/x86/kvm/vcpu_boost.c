@@ -129,8 +129,9 @@ static struct kvm_vcpu_boost __user *kvm_vcpu_boost_area(struct kvm_vcpu *vcpu)
  * not copy_from_user_nofault(): every VM-exit gets here, and the generic
  * copy of four bytes took more instructions than all the rest of the
  * vcpuboost work on the exit path. kvm_vcpu_boost_area() checked that the
- * area is in current->mm, which is then the mm loaded on this CPU: this is
- * the vCPU's thread in KVM_RUN, in task context.
+ * area is in current->mm, which is then the mm loaded on this CPU: a task
+ * of the VMM, in task context (the vCPU's thread in KVM_RUN, or an ioctl
+ * that emulates a nested VM-exit's MSR loads).
  *
  * Context: kvm->srcu held.
  */
@@ -173,12 +174,13 @@ static bool kvm_vcpu_boost_area_usable(struct kvm_vcpu *vcpu)
  *
  * Context: kvm->srcu held.
  */
-static bool kvm_vcpu_boost_retry(struct kvm_vcpu *vcpu)
+static void kvm_vcpu_boost_retry(struct kvm_vcpu *vcpu)
 {
-	return vcpu->arch.boost.unusable && kvm_vcpu_boost_enabled(vcpu) &&
-	       (vcpu->arch.boost.msr_val & KVM_MSR_ENABLED) &&
-	       kvm_memslots(vcpu->kvm)->generation !=
-	       vcpu->arch.boost.cache.generation;
+	if (kvm_memslots(vcpu->kvm)->generation !=
+	    vcpu->arch.boost.cache.generation) {
+		vcpu->arch.boost.unusable = false;
+		kvm_make_request(KVM_REQ_VCPU_BOOST, vcpu);
+	}
 }
 
 /*
@@ -190,11 +192,11 @@ static void kvm_vcpu_boost_sync(struct kvm_vcpu *vcpu)
 {
 	u32 request;
 
-	if (!kvm_vcpu_boost_area_usable(vcpu)) {
-		if (unlikely(kvm_vcpu_boost_retry(vcpu))) {
-			vcpu->arch.boost.unusable = false;
-			kvm_make_request(KVM_REQ_VCPU_BOOST, vcpu);
-		}
+	if (!kvm_vcpu_boost_enabled(vcpu) ||
+	    !(vcpu->arch.boost.msr_val & KVM_MSR_ENABLED))
+		return;
+	if (unlikely(vcpu->arch.boost.unusable)) {
+		kvm_vcpu_boost_retry(vcpu);
 		return;
 	}
 	if (kvm_vcpu_boost_read(vcpu, &request))

@@ -48,23 +48,29 @@ static inline void kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu,
 		__kvm_vcpu_boost_handled(vcpu, trigger);
 }
 
-/* After a VM-exit, interrupts off, before the vCPU can be preempted. */
+/*
+ * After a VM-exit, interrupts off, before the vCPU can be preempted. A VM
+ * that reports but whose guest registered no area (a stock guest under
+ * kvm.vcpu_boost=1) has nothing to read.
+ */
 static inline void kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu)
 {
-	if (kvm_vcpu_boost_enabled(vcpu))
+	if (kvm_vcpu_boost_enabled(vcpu) &&
+	    (vcpu->arch.boost.msr_val & KVM_MSR_ENABLED))
 		__kvm_vcpu_boost_guest_exit(vcpu);
 }
 
 /*
  * Before VM-entry, with preemption off. Inline, the common case of every
- * VM-entry: no PV unhalt kick to retract, and no area, or the level in
- * force already in it.
+ * VM-entry: no PV unhalt kick to retract, and no usable area, or the level
+ * in force already in it.
  */
 static inline void kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu)
 {
 	if (kvm_vcpu_boost_enabled(vcpu) &&
 	    (test_bit(VCPUBOOST_TRIGGER_UNHALT, &vcpu->arch.boost.pending) ||
 	     ((vcpu->arch.boost.msr_val & KVM_MSR_ENABLED) &&
+	      !vcpu->arch.boost.unusable &&
 	      vcpuboost_granted(current) != vcpu->arch.boost.granted)))
 		__kvm_vcpu_boost_guest_enter(vcpu);
 }
