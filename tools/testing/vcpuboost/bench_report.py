@@ -251,6 +251,8 @@ def main():
     if os.path.exists(extra):
         res["scale"] = json.load(open(extra))
     res["goals"] = goals(sc)
+    res["stuck_runs"] = ["%s-%s-%d" % (r["scenario"], r["workload"], r["rep"])
+                         for r in runs if r.get("stuck")]
     g = exit_goal(res)
     if g:
         res["goals"].append(g)

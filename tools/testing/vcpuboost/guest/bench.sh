@@ -61,6 +61,32 @@ stat_json() {	# vcpuboost.stat of $1 as JSON
 	echo "$out}"
 }
 
+# Wait for the measuring process $1 for up to $2 seconds (a run takes a
+# few): if it is still there, write what it and its cgroup $4 were doing
+# into $3 and kill it, so that one stuck run costs minutes, not the whole
+# benchmark, and leaves what is needed to find out why.
+finish_or_dump() {
+	local pid=$1 left=$2 out=$3 cg=$4 t
+	while kill -0 "$pid" 2>/dev/null && [ "$left" -gt 0 ]; do
+		nap 1
+		left=$((left - 1))
+	done
+	kill -0 "$pid" 2>/dev/null || { wait "$pid"; return 0; }
+	{
+		echo "still running after $2 s"
+		cat "$cg/vcpuboost.stat" "$cg/vcpu0/vcpuboost.stat"
+		for t in /proc/$pid/task/*; do
+			echo "== $t $(cat "$t/comm") $(cut -d' ' -f3,18,39 "$t/stat")"
+			cat "$t/stack" "$t/sched" 2>/dev/null
+		done
+		dmesg | tail -40
+	} >"$out" 2>&1
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+	echo "$(basename "$out"): stuck, see $out"
+	return 1
+}
+
 # One measurement: scenario $1, workload $2, repetition $3.
 run() {
 	local sc=$1 wl=$2 rep=$3 vm=$CG/bench_vm tag="$1-$2-$3"
@@ -102,8 +128,11 @@ run() {
 	nap 0.5
 	st0=$(stat_json $vm)
 
-	line=$(timeout $((samples / 2 + 300)) bash -c "echo \$\$ >$vm/cgroup.procs; exec $chrt $KST/vcpu_boost_latency \
-		-w $wl -i 1000 -n $samples -C $CPU -c $vm/vcpu0 $req $hogpid -o $OUT/samples/$tag.txt" 2>&1 | grep '^samples' | tail -1)
+	bash -c "echo \$\$ >$vm/cgroup.procs; exec $chrt $KST/vcpu_boost_latency \
+		-w $wl -i 1000 -n $samples -C $CPU -c $vm/vcpu0 $req $hogpid -o $OUT/samples/$tag.txt" \
+		>"$OUT/lat-$tag.out" 2>&1 &
+	finish_or_dump $! $((samples / 25 + 120)) "$OUT/stuck-$tag.txt" $vm
+	line=$(grep '^samples' "$OUT/lat-$tag.out" | tail -1)
 
 	st1=$(stat_json $vm)
 	kill -INT $cyc 2>/dev/null
@@ -113,7 +142,8 @@ run() {
 import json, re, sys, os
 sc, wl, rep, line, out, tag, st0, st1 = sys.argv[1:]
 m = dict(re.findall(r"(\w+) ([\d.]+)", line))
-r = {"scenario": sc, "workload": wl, "rep": int(rep), "raw": line}
+r = {"scenario": sc, "workload": wl, "rep": int(rep), "raw": line,
+     "stuck": os.path.exists(os.path.join(out, "stuck-%s.txt" % tag))}
 for k in ("samples", "p50", "p99", "p999", "max", "window_s", "hog_cpu_s"):
     r[k] = float(m[k]) if k in m else None
 hog = os.path.join(out, "hog-%s.yaml" % tag)
