@@ -175,7 +175,7 @@ check: kernel rt-kernel selftests tools
 
 bench: bench-kernel selftests tools
 	@rm -rf $(B)/bench
-	@echo "  BOOT    running the benchmark under QEMU (about 15 minutes)"
+	@echo "  BOOT    running the benchmark under QEMU (about 13 minutes)"
 	@KERNEL=$(B)/bzImage-bench VB_GUEST_ENV="BENCH_MODE=full" \
 		tools/testing/vcpuboost/run-qemu.sh tools/testing/vcpuboost/guest/bench.sh $(B)/bench 5400
 	@echo "  BOOT    the VM-exit cost, under -icount (about 5 minutes)"
