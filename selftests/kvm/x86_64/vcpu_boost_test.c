@@ -406,6 +406,17 @@ static void guest_memslot(struct shared *s, uint64_t gpa)
 	GUEST_DONE();
 }
 
+/* Registers area 0, then halts until an interrupt. */
+static void guest_halt_once(struct shared *s)
+{
+	x2apic_enable();
+	wrmsr(MSR_KVM_VCPU_BOOST, s->area_gpa[0] | KVM_MSR_ENABLED);
+	GUEST_SYNC(1);
+	asm volatile("sti; hlt; cli");
+	GUEST_SYNC(2);
+	GUEST_DONE();
+}
+
 /* Ask for the most at each stage, and withdraw it once the host has looked. */
 static void guest_ask_stages(struct shared *s)
 {
@@ -1139,6 +1150,67 @@ static void test_hostile(void)
 		    "the hog kept %ld ticks, %ld without boosts", hog_boost, hog_none);
 }
 
+static void no_op_signal(int sig)
+{
+}
+
+/* An interrupt for vCPU 0 once it has had time to block in KVM_RUN. */
+static void *late_msi(void *vm)
+{
+	usleep(500000);
+	signal_msi(vm, 0, IRQ_VECTOR);
+	return NULL;
+}
+
+/*
+ * The host moves a halted vCPU's area (a restore does): when the vCPU wakes
+ * in KVM_RUN, before any VM-entry, the old area, which asks for a boost, is
+ * not read; the new one is.
+ */
+static void test_host_area_change(void)
+{
+	struct sigaction sa = { .sa_handler = no_op_signal };
+	struct kvm_vcpu *vcpus[1];
+	void *code[] = { guest_halt_once };
+	struct kvm_mp_state mp;
+	struct kvm_vm *vm;
+	pthread_t msi;
+	int i;
+
+	cg_setup("kvm_boost_host_area");
+	enter_vcpu_cg(0);
+	vm = create_vm(1, code, vcpus, true);
+	run_to(vcpus[0], 1);
+
+	/*
+	 * Out of KVM_RUN while the guest is halted, as a VMM pausing it is;
+	 * again if the signal came before the guest reached its HLT.
+	 */
+	TEST_ASSERT(!sigaction(SIGALRM, &sa, NULL), "sigaction");
+	for (i = 0; i < 10; i++) {
+		alarm(1);
+		TEST_ASSERT(__vcpu_run(vcpus[0]) == -1 && errno == EINTR,
+			    "KVM_RUN interrupted");
+		vcpu_mp_state_get(vcpus[0], &mp);
+		if (mp.mp_state == KVM_MP_STATE_HALTED)
+			break;
+	}
+	TEST_ASSERT_EQ(mp.mp_state, KVM_MP_STATE_HALTED);
+
+	WRITE_ONCE(shared_hva->area[0].request, 5);
+	vcpu_set_msr(vcpus[0], MSR_KVM_VCPU_BOOST,
+		     shared_hva->area_gpa[1] | KVM_MSR_ENABLED);
+	/* The vCPU blocks before the interrupt comes, and wakes in KVM_RUN. */
+	pthread_create(&msi, NULL, late_msi, vm);
+	run_to(vcpus[0], 2);
+	pthread_join(msi, NULL);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "reports_guest"), 0);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+	run_to(vcpus[0], 0);
+	kvm_vm_free(vm);
+	cg_teardown();
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct {
@@ -1149,6 +1221,7 @@ int main(int argc, char *argv[])
 		{ "enforce_pv_cpuid", test_enforce_pv_cpuid },
 		{ "guest_request", test_guest_request },
 		{ "memslot_change", test_memslot_change },
+		{ "host_area_change", test_host_area_change },
 		{ "unprivileged", test_unprivileged },
 		{ "no_optin", test_no_optin },
 		{ "events", test_events },
