@@ -178,8 +178,8 @@ bench: bench-kernel selftests tools
 	@echo "  BOOT    running the benchmark under QEMU (about 13 minutes)"
 	@KERNEL=$(B)/bzImage-bench VB_GUEST_ENV="BENCH_MODE=full" \
 		tools/testing/vcpuboost/run-qemu.sh tools/testing/vcpuboost/guest/bench.sh $(B)/bench 5400
-	@echo "  BOOT    the VM-exit cost, under -icount (about 5 minutes)"
-	@KERNEL=$(B)/bzImage-bench VB_GUEST_ENV="BENCH_MODE=exit_cost" \
+	@echo "  BOOT    the VM-exit cost and the CPU shares, under -icount (about 10 minutes)"
+	@KERNEL=$(B)/bzImage-bench VB_GUEST_ENV="BENCH_MODE=icount" \
 		VB_QEMU_ARGS="-icount shift=0,sleep=off" \
 		tools/testing/vcpuboost/run-qemu.sh tools/testing/vcpuboost/guest/bench.sh $(B)/bench/icount 1800
 	@tools/testing/vcpuboost/bench_report.py $(B)/bench

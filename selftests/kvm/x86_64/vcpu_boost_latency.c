@@ -8,9 +8,12 @@
  * what the cgroup's policy does with the reports is what is measured.
  *
  * Prints one line: "samples N p50 X p99 X p999 X max X" (microseconds),
- * and with -o, every sample to a file. With -H PID (a CPU hog beside the
- * vCPU), also the hog's CPU time during the sampling window, which leaves
- * out the VM's setup and teardown.
+ * and with -o, every sample to a file. Then, for the sampling window
+ * alone (the VM's setup and teardown left out), where the CPU went: the
+ * vCPU thread's run and runqueue wait time (schedstat), the part of its
+ * run time that was boosted (the cgroup's boosted_usec, with -c) and the
+ * part spent halt polling (KVM's vCPU stats), and with -H PID (a CPU hog
+ * beside the vCPU) the hog's CPU time.
  */
 #define _GNU_SOURCE
 #include <asm/kvm_para.h>
@@ -79,7 +82,20 @@ static void timer_handler(struct ex_regs *regs)
 	if (b->done < b->nr_samples)
 		b->lat[b->done++] = now > b->deadline ? now - b->deadline : 0;
 	arm(b);
+	/*
+	 * A request boosts once, for at most vcpuboost.slice: to ask all
+	 * the time, withdraw it across the EOI's exit and ask again at once,
+	 * with an exit (CPUID) that makes KVM read it.
+	 */
+	if (b->request)
+		WRITE_ONCE(b->area.request, 0);
 	x2apic_write_reg(APIC_EOI, 0);
+	if (b->request) {
+		uint32_t eax, ebx, ecx, edx;
+
+		WRITE_ONCE(b->area.request, b->request);
+		__cpuid(0, 0, &eax, &ebx, &ecx, &edx);
+	}
 }
 
 static void guest_code(struct bench *b)
@@ -152,6 +168,84 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Run and runqueue wait time of the calling thread in ns. */
+static void thread_times_ns(double *run, double *wait)
+{
+	unsigned long long r = 0, w = 0;
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+
+	if (f) {
+		if (fscanf(f, "%llu %llu", &r, &w) != 2) {
+			r = 0;
+			w = 0;
+		}
+		fclose(f);
+	}
+	*run = r;
+	*wait = w;
+}
+
+/* The boosted time of cgroup @cg's subtree in ns (0 without a cgroup). */
+static double boosted_ns(const char *cg)
+{
+	char path[PATH_MAX], key[64];
+	unsigned long long v;
+	double ns = 0;
+	FILE *f;
+
+	if (!cg)
+		return 0;
+	snprintf(path, sizeof(path), "%s/vcpuboost.stat", cg);
+	f = fopen(path, "r");
+	TEST_ASSERT(f, "open %s", path);
+	while (fscanf(f, "%63s %llu", key, &v) == 2)
+		if (!strcmp(key, "boosted_usec"))
+			ns = v * 1000.0;
+	fclose(f);
+	return ns;
+}
+
+/* KVM's binary statistics of one vCPU, for its halt-polling time. */
+struct vcpu_stats {
+	int fd;
+	struct kvm_stats_header header;
+	struct kvm_stats_desc *desc;
+};
+
+static uint64_t vcpu_stat(struct vcpu_stats *st, const char *name)
+{
+	size_t size = get_stats_descriptor_size(&st->header);
+	struct kvm_stats_desc *d;
+	uint64_t v;
+	int i;
+
+	for (i = 0; i < st->header.num_desc; i++) {
+		d = (void *)st->desc + i * size;
+		if (!strcmp(d->name, name)) {
+			read_stat_data(st->fd, &st->header, d, &v, 1);
+			return v;
+		}
+	}
+	TEST_FAIL("no vCPU stat %s", name);
+	return 0;
+}
+
+/* What the window is measured by: a snapshot at each end. */
+struct snapshot {
+	double t, hog_ns, run_ns, wait_ns, boosted_ns, poll_ns;
+};
+
+static void snapshot(struct snapshot *s, pid_t hog, const char *cg,
+		     struct vcpu_stats *st)
+{
+	s->t = now_s();
+	s->hog_ns = hog ? cputime_ns(hog) : 0;
+	thread_times_ns(&s->run_ns, &s->wait_ns);
+	s->boosted_ns = boosted_ns(cg);
+	s->poll_ns = vcpu_stat(st, "halt_poll_success_ns") +
+		     vcpu_stat(st, "halt_poll_fail_ns");
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -188,7 +282,9 @@ int main(int argc, char *argv[])
 	struct bench *b;
 	struct ucall uc;
 	vm_vaddr_t gva;
-	double us_per_tick, t0 = 0, t1 = 0, hog0 = 0, hog1 = 0;
+	struct snapshot s0 = {}, s1 = {};
+	struct vcpu_stats st;
+	double us_per_tick, win;
 	bool busy = false, cap = true;
 	int cpu = -1, opt;
 	pid_t hog = 0;
@@ -257,18 +353,15 @@ int main(int argc, char *argv[])
 	guest_bench = (struct bench *)gva;
 	sync_global_to_guest(vm, guest_bench);
 	vcpu_args_set(vcpu, 1, gva);
+	st.fd = vcpu_get_stats_fd(vcpu);
+	read_stats_header(st.fd, &st.header);
+	st.desc = read_stats_descriptors(st.fd, &st.header);
 
 	for (;;) {
 		vcpu_run(vcpu);
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_SYNC:
-			if (!t0) {
-				t0 = now_s();
-				hog0 = hog ? cputime_ns(hog) : 0;
-			} else {
-				t1 = now_s();
-				hog1 = hog ? cputime_ns(hog) : 0;
-			}
+			snapshot(s0.t ? &s1 : &s0, hog, cg, &st);
 			continue;
 		case UCALL_DONE:
 			break;
@@ -295,8 +388,15 @@ int main(int argc, char *argv[])
 	printf("samples %lu p50 %.1f p99 %.1f p999 %.1f max %.1f ", n,
 	       b->lat[n / 2] * us_per_tick, b->lat[n * 99 / 100] * us_per_tick,
 	       b->lat[n * 999 / 1000] * us_per_tick, b->lat[n - 1] * us_per_tick);
-	printf("window_s %.3f hog_cpu_s %.3f timer %s\n", t1 - t0, (hog1 - hog0) / 1e9,
-	       b->tsc_deadline ? "tsc-deadline" : "one-shot");
+	win = s1.t - s0.t;
+	printf("window_s %.3f hog_cpu_s %.3f ", win, (s1.hog_ns - s0.hog_ns) / 1e9);
+	printf("vcpu_cpu_s %.3f vcpu_wait_s %.3f ", (s1.run_ns - s0.run_ns) / 1e9,
+	       (s1.wait_ns - s0.wait_ns) / 1e9);
+	printf("boosted_s %.3f halt_poll_s %.3f ", (s1.boosted_ns - s0.boosted_ns) / 1e9,
+	       (s1.poll_ns - s0.poll_ns) / 1e9);
+	printf("timer %s\n", b->tsc_deadline ? "tsc-deadline" : "one-shot");
+	free(st.desc);
+	close(st.fd);
 	kvm_vm_free(vm);
 	return 0;
 }

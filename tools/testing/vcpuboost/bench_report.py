@@ -4,7 +4,8 @@
     bench_report.py OUTDIR [--smoke]
 
 Reads OUTDIR/bench/runs.jsonl (one line per latency run), and if present
-OUTDIR/bench/exits.jsonl and OUTDIR/bench/scale.json; writes
+OUTDIR/bench/exits.json, engine.json and scale.json, and the same files of
+the boot whose clock counts instructions under OUTDIR/icount; writes
 OUTDIR/results.json, OUTDIR/results.md and, with gnuplot, the plots
 OUTDIR/latency-idle.png, OUTDIR/latency-busy.png and OUTDIR/hog.png.
 Medians over the repetitions, with their spread (min, max). The goals are
@@ -22,12 +23,15 @@ import sys
 SCENARIOS = ["idle_host", "no_boost", "vcpuboost", "vcpuboost_budget", "static_fifo", "eevdf_slice"]
 METRICS = [("lat_p50_us", "p50"), ("lat_p99_us", "p99"), ("lat_p999_us", "p999"),
            ("lat_max_us", "max"), ("hog_ops_per_s", "hog_ops_per_s"),
-           ("host_p99_us", "host_p99_us"), ("host_max_us", "host_max_us")]
+           ("host_p99_us", "host_p99_us"), ("host_max_us", "host_max_us"),
+           ("vcpu_share", "vcpu_share"), ("hog_cpu_share", "hog_cpu_share")]
+# Where the CPU of the vCPU's CPU went in a run's sampling window (bench.sh).
+CPU_PARTS = ["vcpu_boosted", "vcpu_fair", "vcpu_halt_poll", "vcpu_wait"]
 
 
-def med(values):
+def med(values, digits=2):
     values = [v for v in values if v is not None]
-    return round(statistics.median(values), 2) if values else None
+    return round(statistics.median(values), digits) if values else None
 
 
 def spread(values):
@@ -43,7 +47,7 @@ def aggregate(runs):
     for key, rs in groups.items():
         s = {"workload": rs[0]["workload"], "runs": len(rs)}
         for name, src in METRICS:
-            s[name] = med([r.get(src) for r in rs])
+            s[name] = med([r.get(src) for r in rs], 4 if name.endswith("share") else 2)
             s.setdefault("spread", {})[name] = spread([r.get(src) for r in rs])
         s["samples"] = int(sum(r["samples"] or 0 for r in rs))
         stat = {}
@@ -51,6 +55,13 @@ def aggregate(runs):
             for k, v in r.get("stat", {}).items():
                 stat[k] = stat.get(k, 0) + v
         s["stat"] = stat
+        if any("cpu" in r for r in rs):
+            cpu = {k: med([r.get("cpu", {}).get(k) for r in rs], 4) for k in CPU_PARTS}
+            cpu["hog"] = s["hog_cpu_share"]
+            if s["vcpu_share"] is not None and s["hog_cpu_share"] is not None:
+                # Interrupts, cyclictest, the kernel's own threads, idle.
+                cpu["other"] = round(1 - s["vcpu_share"] - s["hog_cpu_share"], 4)
+            s["cpu"] = cpu
         out[key] = s
     for key, s in out.items():
         base = out.get("no_boost/" + s["workload"])
@@ -58,6 +69,12 @@ def aggregate(runs):
             s["hog_ratio"] = round(s["hog_ops_per_s"] / base["hog_ops_per_s"], 3)
         else:
             s["hog_ratio"] = None
+        # How far the vCPU's share of its CPU rose above no_boost's, in
+        # percentage points: what a budget of B% of a CPU must bound by B.
+        if base and base.get("vcpu_share") is not None and s.get("vcpu_share") is not None:
+            s["vcpu_share_gain_points"] = round(100 * (s["vcpu_share"] - base["vcpu_share"]), 2)
+        else:
+            s["vcpu_share_gain_points"] = None
     return out
 
 
@@ -96,6 +113,12 @@ def goals(sc):
     add("busy: hog_ratio under vcpuboost_budget at least 0.75", h, h is not None and h >= 0.75)
     h = get("static_fifo/busy", "hog_ratio")
     add("busy: static_fifo starves the hog (hog_ratio <= 0.2)", h, h is not None and h <= 0.2)
+    # No tail made worse: a boost that ends before the work does must not
+    # leave the vCPU waiting longer than if it had never been boosted.
+    for wl in ("idle", "busy"):
+        a, b = get("vcpuboost/" + wl, "lat_max_us"), get("no_boost/" + wl, "lat_max_us")
+        add("%s: vcpuboost max at most no_boost's" % wl, ratio(a, b),
+            a is not None and b is not None and a <= b)
     # Linux 6.12's answer without vcpuboost: a 100 us custom slice on the
     # vCPU thread. vcpuboost has to beat it on the tail to be worth having.
     for wl in ("idle", "busy"):
@@ -103,6 +126,21 @@ def goals(sc):
             r = ratio(get("vcpuboost/" + wl, m), get("eevdf_slice/" + wl, m))
             add("%s: vcpuboost %s below eevdf_slice's (ratio < 1)" % (wl, m[4:-3]), r,
                 r is not None and r < 1)
+    return g
+
+
+def share_goals(sh):
+    """The CPU-share goals, from the boot whose clock counts instructions."""
+    g = []
+    for wl in ("idle", "busy"):
+        h = sh.get("vcpuboost/" + wl, {}).get("hog_ratio")
+        g.append({"goal": "%s (icount): hog_ratio under vcpuboost at least %s" %
+                  (wl, 0.95 if wl == "idle" else 0.9), "value": h,
+                  "met": h is not None and h >= (0.95 if wl == "idle" else 0.9)})
+    s = sh.get("vcpuboost_budget/busy", {})
+    gain = s.get("vcpu_share_gain_points")
+    g.append({"goal": "busy (icount): budget 20%: vCPU share at most 20 points above no_boost's",
+              "value": gain, "met": gain is not None and gain <= 20})
     return g
 
 
@@ -145,6 +183,23 @@ def table(sc):
             row = ["%s/%s" % (name, wl), s["lat_p50_us"], s["lat_p99_us"], s["lat_p999_us"],
                    s["lat_max_us"], s["samples"], s["hog_ops_per_s"], s["hog_ratio"],
                    s["host_p99_us"], s["host_max_us"], s["stat"].get("grants")]
+            lines.append("| " + " | ".join("-" if v is None else str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def cpu_table(sh):
+    cols = ["scenario", "vcpu_share", "gain (points)", "boosted", "fair", "halt poll",
+            "vcpu waiting", "hog", "other", "hog_ratio", "p99 us"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for wl in ("idle", "busy"):
+        for name in SCENARIOS:
+            s = sh.get("%s/%s" % (name, wl))
+            if not s or not s.get("cpu"):
+                continue
+            c = s["cpu"]
+            row = ["%s/%s" % (name, wl), s["vcpu_share"], s["vcpu_share_gain_points"],
+                   c["vcpu_boosted"], c["vcpu_fair"], c["vcpu_halt_poll"], c["vcpu_wait"],
+                   c["hog"], c.get("other"), s["hog_ratio"], s["lat_p99_us"]]
             lines.append("| " + " | ".join("-" if v is None else str(v) for v in row) + " |")
     return "\n".join(lines)
 
@@ -244,6 +299,17 @@ def main():
     if os.path.exists(extra):
         res["exit_cost"] = json.load(open(extra))
         res["exit_cost"]["method"] = "qemu -icount shift=0,sleep=off: 1 ns per instruction"
+    # Where the CPU goes, measured in the same boot: an instruction clock
+    # makes the runs repeat where wall-clock runs spread by +-20%.
+    extra = os.path.join(out, "icount", "bench", "runs.jsonl")
+    if os.path.exists(extra):
+        sh = aggregate([json.loads(l) for l in open(extra) if l.strip()])
+        res["share"] = {k: {m: v.get(m) for m in ("workload", "runs", "vcpu_share",
+                                                   "vcpu_share_gain_points", "hog_cpu_share",
+                                                   "hog_ratio", "cpu", "lat_p99_us", "lat_max_us",
+                                                   "spread", "stat")}
+                        for k, v in sh.items()}
+        res["share_method"] = "qemu -icount shift=0,sleep=off; shares of the sampling window"
     extra = os.path.join(out, "bench", "engine.json")
     if os.path.exists(extra):
         res["engine"] = json.load(open(extra))
@@ -256,6 +322,8 @@ def main():
     g = exit_goal(res)
     if g:
         res["goals"].append(g)
+    if "share" in res:
+        res["goals"] += share_goals(res["share"])
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(res, f, indent=2)
     made = plots(out, runs, sc)
@@ -264,6 +332,8 @@ def main():
         md.append("- %s: %s (%s)" % (g["goal"], g["value"], "met" if g["met"] else "missed"))
     if "overhead" in res:
         md += ["", "## VM-exit rate", "", "```", json.dumps(res["overhead"], indent=2), "```"]
+    if "share" in res:
+        md += ["", "## Where the CPU went (-icount)", "", cpu_table(res["share"])]
     if "exit_cost" in res:
         md += ["", "## VM-exit cost, in instructions (-icount)", "", "```",
                json.dumps(res["exit_cost"], indent=2), "```"]

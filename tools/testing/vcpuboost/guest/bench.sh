@@ -16,9 +16,13 @@
 #                     vcpuboost: what a user of this kernel would try first
 #
 # BENCH_MODE: full (5000 samples, 3 runs each), smoke (a few hundred, once),
-# demo (2000 samples, once, three scenarios), exit_cost (only the VM-exit
-# rates, for a boot whose clock counts instructions). Writes
-# $VB_OUT/bench/runs.jsonl and one file of samples per run.
+# demo (2000 samples, once, three scenarios), icount (for a boot whose
+# clock counts instructions: the VM-exit rates, and where the CPU goes
+# under no_boost, vcpuboost and vcpuboost_budget, 3000 samples, 3 runs
+# each, which such a clock repeats to a fraction of a percent).
+# BENCH_SAMPLES, BENCH_REPS, BENCH_SCENARIOS and BENCH_WORKLOADS override
+# the mode's choice. Writes $VB_OUT/bench/runs.jsonl and one file of
+# samples per run.
 set -u
 B=$VB_BUILD
 KST=$B/kselftest/kvm/x86_64
@@ -35,11 +39,13 @@ case $mode in
 full)	samples=5000 reps=3 scenarios="idle_host no_boost vcpuboost vcpuboost_budget static_fifo eevdf_slice" ;;
 smoke)	samples=100 reps=1 scenarios="no_boost vcpuboost eevdf_slice" workloads=busy ;;
 demo)	samples=2000 reps=1 scenarios="no_boost vcpuboost static_fifo" ;;
-exit_cost) samples=0 reps=0 scenarios="" ;;
+icount)	samples=3000 reps=3 scenarios="no_boost vcpuboost vcpuboost_budget" ;;
 *)	echo "unknown BENCH_MODE $mode"; exit 2 ;;
 esac
 samples=${BENCH_SAMPLES:-$samples}
 reps=${BENCH_REPS:-$reps}
+scenarios=${BENCH_SCENARIOS:-$scenarios}
+workloads=${BENCH_WORKLOADS:-$workloads}
 
 echo "+vcpuboost" >$CG/cgroup.subtree_control
 mkfifo $TMPDIR/bench.never 2>/dev/null; exec 9<>$TMPDIR/bench.never
@@ -144,8 +150,19 @@ sc, wl, rep, line, out, tag, st0, st1 = sys.argv[1:]
 m = dict(re.findall(r"(\w+) ([\d.]+)", line))
 r = {"scenario": sc, "workload": wl, "rep": int(rep), "raw": line,
      "stuck": os.path.exists(os.path.join(out, "stuck-%s.txt" % tag))}
-for k in ("samples", "p50", "p99", "p999", "max", "window_s", "hog_cpu_s"):
+for k in ("samples", "p50", "p99", "p999", "max", "window_s", "hog_cpu_s",
+          "vcpu_cpu_s", "vcpu_wait_s", "boosted_s", "halt_poll_s"):
     r[k] = float(m[k]) if k in m else None
+# Where the vCPU's CPU went in the sampling window, as shares of it: run
+# boosted (SCHED_FIFO), run as a fair task (halt polling included), and
+# runnable but waiting; the hog's share is hog_cpu_share below.
+w = r["window_s"]
+if w and r["vcpu_cpu_s"] is not None:
+    r["vcpu_share"] = round(r["vcpu_cpu_s"] / w, 4)
+    r["cpu"] = {"vcpu_boosted": round(r["boosted_s"] / w, 4),
+                "vcpu_fair": round((r["vcpu_cpu_s"] - r["boosted_s"]) / w, 4),
+                "vcpu_halt_poll": round(r["halt_poll_s"] / w, 4),
+                "vcpu_wait": round(r["vcpu_wait_s"] / w, 4)}
 hog = os.path.join(out, "hog-%s.yaml" % tag)
 r["hog_ops_per_s"] = None
 if os.path.exists(hog):
@@ -293,5 +310,5 @@ done
 case $mode in
 full)	exits 2 5; scale 10 8 4; engine 200 20000 ;;
 smoke)	exits 0.3 1; scale 1 2 2; engine 10 200 ;;
-exit_cost) exits 1 7 ;;
+icount)	exits 1 7 ;;
 esac
