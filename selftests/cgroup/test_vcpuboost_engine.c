@@ -514,6 +514,113 @@ cleanup:
 	return ret;
 }
 
+/* CPU time of @pid in ns from schedstat: exact, where ticks are sampled. */
+static long long task_runtime_ns(pid_t pid)
+{
+	char path[64];
+	long long ns = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &ns) != 1)
+		ns = -1;
+	fclose(f);
+	return ns;
+}
+
+/*
+ * One window of test_engine_budget_bounds_share(): a busy task in @cg beside
+ * a CFS hog on CPU 0, boosted as often as it asks if @boost. Returns the
+ * task's share of the two tasks' CPU time in @share and, if @boost, the
+ * share of that time it ran boosted in @boosted.
+ */
+static int bound_window(const char *cg, pid_t vcpu, pid_t hog, bool boost,
+			double *share, double *boosted)
+{
+	long long v0, h0, v1, h1;
+	long b0, b1, end;
+
+	b0 = stat_key(cg, "boosted_usec");
+	v0 = task_runtime_ns(vcpu);
+	h0 = task_runtime_ns(hog);
+	end = now_ms() + 1000;
+	while (now_ms() < end) {
+		/* Ask again: a throttled report is denied, not queued. */
+		if (boost && (vb_report(vcpu, "irq", 0) || vb_report(vcpu, "irq", 1)))
+			return -1;
+		sleep_ms(10);
+	}
+	if (boost && vb_report(vcpu, "irq", 0))
+		return -1;
+	v1 = task_runtime_ns(vcpu);
+	h1 = task_runtime_ns(hog);
+	b1 = stat_key(cg, "boosted_usec");
+	if (v0 < 0 || h0 < 0 || b0 < 0 || b1 < 0 || v1 - v0 + h1 - h0 <= 0)
+		return -1;
+	*share = (double)(v1 - v0) / (v1 - v0 + h1 - h0);
+	*boosted = (b1 - b0) * 1000.0 / (v1 - v0 + h1 - h0);
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The fair class does not pay back what a boost took: the budget is the
+ * bound. A busy task beside a CFS hog on one CPU, boosted as often as it
+ * asks under a budget of 20% of a CPU, runs boosted for at most 20% of
+ * the time (plus the overshoot of 1 ms per 100 ms period), and its share
+ * of the CPU rises above its unboosted share by at most what it ran
+ * boosted. Boosted and unboosted windows alternate, medians of five each,
+ * so that drift in the machine's speed hits both.
+ */
+static int test_engine_budget_bounds_share(const char *root)
+{
+	struct fixture f = {
+		.name = "vbe_bound", .max = "20000 100000", .slice = SLICE_LONG,
+	};
+	double shared[5], boosted[5], ran[5], unused, gain;
+	int ret = KSFT_FAIL, i;
+	pid_t vcpu = -1, hog = -1;
+
+	if (ncpus < 2)
+		return KSFT_SKIP;
+	if (fixture_setup(&f, root))
+		goto cleanup;
+	pin(0, 1);
+	vcpu = spawn(f.cg, 0, true);
+	hog = spawn(NULL, 0, true);
+	if (vcpu < 0 || hog < 0)
+		goto cleanup;
+	sleep_ms(200);
+	for (i = 0; i < 5; i++)
+		if (bound_window(f.cg, vcpu, hog, false, &shared[i], &unused) ||
+		    bound_window(f.cg, vcpu, hog, true, &boosted[i], &ran[i]))
+			goto cleanup;
+	qsort(shared, 5, sizeof(double), cmp_double);
+	qsort(boosted, 5, sizeof(double), cmp_double);
+	qsort(ran, 5, sizeof(double), cmp_double);
+	gain = boosted[2] - shared[2];
+	ksft_print_msg("CPU share %.3f unboosted, %.3f boosted (%.3f of it): gain %.3f\n",
+		       shared[2], boosted[2], ran[2], gain);
+	/* Really boosted, within the budget, and no gain beyond it. */
+	if (ran[2] >= 0.15 && ran[2] <= 0.20 + 0.01 && gain <= ran[2] + 0.02)
+		ret = KSFT_PASS;
+cleanup:
+	reap(vcpu);
+	reap(hog);
+	unpin();
+	fixture_teardown(&f);
+	return ret;
+}
+
 /* A boost ends after vcpuboost.slice; the same trigger needs a new report. */
 static int test_engine_slice_expiry(const char *root)
 {
@@ -1836,6 +1943,7 @@ static const struct vb_test tests[] = {
 	VB_TEST(test_engine_unmanaged),
 	VB_TEST(test_engine_reporter_input),
 	VB_TEST(test_engine_cpu_share),
+	VB_TEST(test_engine_budget_bounds_share),
 	VB_TEST(test_engine_slice_expiry),
 	VB_TEST(test_engine_revoke_policy),
 	VB_TEST(test_engine_migration),
