@@ -308,6 +308,44 @@ static int check_reports(const char *vm, double secs, bool verify_asked)
 	return strcmp(param, "Y") || verify_asked ? EXIT_FAIL : 0;
 }
 
+/*
+ * The fair scheduler does not take back the CPU time a boost uses, so a
+ * budget is what bounds it. A vCPU cgroup granted its first ceiling here,
+ * with no --budget given, gets VB_DEFAULT_BUDGET_PCT% of a CPU in its own
+ * vcpuboost.max, in the period the file has: per vCPU, where a budget on
+ * the VM cgroup would be a pool that one vCPU could spend alone. A cgroup
+ * already granted keeps its budget, "max" included: that is the
+ * operator's.
+ */
+static int default_budget(const char *child, const struct vb_settings *s,
+			  struct vb_settings *p)
+{
+	unsigned long long period;
+	char prio[16], cur[64];
+	const char *file;
+	int ret;
+
+	if (s->budget || !s->prio || !s->prio_level)
+		return 0;
+	file = "vcpuboost.prio.max";
+	ret = vb_read(child, file, prio, sizeof(prio));
+	if (!ret) {
+		file = "vcpuboost.max";
+		ret = vb_read(child, file, cur, sizeof(cur));
+	}
+	if (ret) {
+		vb_err("cannot read %s of %s: %s; nothing was granted to it",
+		       file, cg_show(child), strerror(-ret));
+		return EXIT_FAIL;
+	}
+	if (strcmp(prio, "0") || sscanf(cur, "max %llu", &period) != 1)
+		return 0;
+	snprintf(p->budget_val, sizeof(p->budget_val), "%llu %llu",
+		 period * VB_DEFAULT_BUDGET_PCT / 100, period);
+	p->budget = true;
+	return 0;
+}
+
 /* Remind where the effective ceiling stays below what was asked. */
 static void check_ceiling(const char *rel, const struct vb_settings *s)
 {
@@ -356,7 +394,7 @@ int cmd_attach(int argc, char **argv)
 	const char *cgroup_arg = NULL, *threads_arg = NULL;
 	char cur[PATH_MAX], vm[PATH_MAX], child[PATH_MAX + 16], others[256];
 	char dctrl[256], proc[64];
-	struct vb_settings s = { 0 };
+	struct vb_settings s = { 0 }, *cs = NULL;
 	struct vcpu *v = NULL;
 	double verify = 2;
 	bool verify_asked = false, libvirt = false, shared = false, made;
@@ -499,17 +537,28 @@ int cmd_attach(int argc, char **argv)
 				  v[i].index, v[i].tid, v[i].comm,
 				  cg_show(child), made ? " (created)" : "");
 	}
+	/* Every child's default is read before the first grant is written. */
+	if (!ret && s.prio) {
+		cs = calloc(n, sizeof(*cs));
+		if (!cs) {
+			vb_err("out of memory");
+			ret = EXIT_FAIL;
+		}
+	}
+	for (i = 0; !ret && cs && i < n; i++) {
+		cs[i].prio = true;
+		cs[i].prio_level = s.prio_level;
+		snprintf(child, sizeof(child), "%s/vcpu%d", vm, v[i].index);
+		ret = default_budget(child, &s, &cs[i]);
+	}
 	if (!ret)
 		ret = settings_apply(vm, &s);
-	if (!ret && s.prio) {
-		struct vb_settings p = { .prio = true,
-					 .prio_level = s.prio_level };
-
-		for (i = 0; !ret && i < n; i++) {
-			snprintf(child, sizeof(child), "%s/vcpu%d", vm,
-				 v[i].index);
-			ret = settings_apply(child, &p);
-		}
+	for (i = 0; !ret && cs && i < n; i++) {
+		snprintf(child, sizeof(child), "%s/vcpu%d", vm, v[i].index);
+		ret = settings_apply(child, &cs[i]);
+		if (!ret && cs[i].budget)
+			vb_notice("no budget given: vcpuboost.max of %s is \"%s\" (%u%% of a CPU); --budget sets the VM's instead",
+				  cg_show(child), cs[i].budget_val, VB_DEFAULT_BUDGET_PCT);
 	}
 	if (ret)
 		goto out;
@@ -519,6 +568,7 @@ int cmd_attach(int argc, char **argv)
 	/* The VM cgroup is in place either way: scripts capture it. */
 	printf("%s\n", cg_show(vm));
 out:
+	free(cs);
 	free(v);
 	return ret;
 }

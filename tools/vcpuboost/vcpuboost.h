@@ -28,6 +28,8 @@
 #define VB_LEVEL_MAX	99U
 #define VB_LEVEL_INF	100U		/* "max" in a level file */
 #define VB_BUDGET_INF	UINT64_MAX	/* "max" in vcpuboost.max */
+/* vm attach's budget for a vCPU cgroup granted a ceiling without one */
+#define VB_DEFAULT_BUDGET_PCT	10U
 
 #define VB_NR_TRIGGERS	5
 extern const char *const vb_trigger_names[VB_NR_TRIGGERS];

@@ -556,6 +556,9 @@ else
 	for d in "$SCOPE" "$LV" "$LV/vcpu0"; do
 		[ -z "$why" ] && [ "$(cat "$d/vcpuboost.prio.max")" != 5 ] && why="conf: ${d#$SLICE/} prio.max $(cat "$d/vcpuboost.prio.max")"
 	done
+	# No budget in this policy, but vcpu0 was granted before: the default
+	# budget is for a first grant only, and its budget stays.
+	[ -z "$why" ] && [ "$(cat "$LV/vcpu0/vcpuboost.max")" != "max 100000" ] && why="conf: vcpu0 budget $(cat "$LV/vcpu0/vcpuboost.max")"
 	if [ -z "$why" ]; then
 		printf 'prio-max=500\n' >"$WORK/etc2/domains/$DOM.conf"
 		domxml "$POLICY" | hook started begin "$WORK/etc2" || why="bad optional policy: exit $?"

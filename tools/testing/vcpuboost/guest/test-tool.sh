@@ -479,7 +479,7 @@ rmdir "$TD/shared"
 
 # 14-19. (a) stock QEMU started with kvm.vcpu_boost=Y, in its own cgroup.
 T14="(a) vm attach stock QEMU (vcpu_boost=Y): exit 0, stdout is the VM cgroup"
-T15="(a) 'CPU 0/KVM' in threaded vcpu0, prio.max on the VM cgroup and vcpu0"
+T15="(a) 'CPU 0/KVM' in threaded vcpu0, prio.max on the VM cgroup and vcpu0, vcpu0's default budget (10%)"
 T16="(a) attach saw the VM report; reports_timer grows and boosts are granted"
 T17="(a) status --json shows the VM cgroup and vcpu0 with its thread"
 T18="(a) vm detach: prio.max 0, the thread back in the VM cgroup, vcpu0 removed"
@@ -521,6 +521,11 @@ else
 	[ "$(cat "$CG/toolvm/cgroup.type")" = "domain threaded" ] || why="${why:-toolvm type $(cat "$CG/toolvm/cgroup.type")}"
 	[ "$(cat "$CG/toolvm/vcpuboost.prio.max")" = max ] || why="${why:-toolvm prio.max}"
 	[ "$(cat "$CG/toolvm/vcpu0/vcpuboost.prio.max" 2>&1)" = max ] || why="${why:-vcpu0 prio.max}"
+	# A ceiling granted without --budget comes with one: the fair class
+	# does not pay back what a boost takes.
+	[ "$(cat "$CG/toolvm/vcpu0/vcpuboost.max" 2>&1)" = "10000 100000" ] || why="${why:-vcpu0 budget $(cat "$CG/toolvm/vcpu0/vcpuboost.max" 2>&1)}"
+	[ "$(cat "$CG/toolvm/vcpuboost.max")" = "max 100000" ] || why="${why:-toolvm budget $(cat "$CG/toolvm/vcpuboost.max")}"
+	echo "$err" | grep -q "no budget given" || why="${why:-no notice of the default budget}"
 	grep -qx "$qpid" "$CG/toolvm/cgroup.procs" || why="${why:-QEMU left toolvm}"
 	check "$T15"
 	why=
