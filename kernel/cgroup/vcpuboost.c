@@ -123,6 +123,14 @@ static void vcpuboost_css_offline(struct cgroup_subsys_state *css)
 	mutex_lock(&vcpuboost_mutex);
 	raw_spin_lock_irq(&vb->lock);
 	stat = vb->stat;
+	/*
+	 * A throttle in force ends here: the period timer that would have
+	 * counted it is stopped next, and must not count it again.
+	 */
+	if (vb->throttled) {
+		stat.throttled_ns += ktime_get_ns() - vb->throttled_since;
+		WRITE_ONCE(vb->throttled, false);
+	}
 	vb->folded = true;
 	raw_spin_unlock_irq(&vb->lock);
 

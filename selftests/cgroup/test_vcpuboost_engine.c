@@ -1349,6 +1349,80 @@ cleanup:
 	return ret;
 }
 
+static long dying(const char *cg)
+{
+	return cg_read_key_long(cg, "cgroup.stat", "nr_dying_descendants ");
+}
+
+/*
+ * A cgroup removed while throttled hands its parent the time it spent
+ * throttled up to then, once. Its period timer, which ends a throttle and
+ * counts it, is stopped when it goes offline: the parent used to get the
+ * cgroup's throttled_usec without the throttle in force, here 0.
+ */
+static int test_engine_offline_throttled(const char *root)
+{
+	long t_report, t_throttled, t_removed, v, i;
+	char *parent, *cg = NULL;
+	int ret = KSFT_FAIL;
+	pid_t pid = -1;
+
+	if (ncpus < 2)
+		return KSFT_SKIP;
+	parent = vb_create(root, "vbe_offline_throttled");
+	cg = parent ? vb_create(parent, "vm") : NULL;
+	/* 1 ms a second: spent at once, throttled for the rest of it. */
+	pid = cg ? spawn_spinner(root, cg, "1000 1000000") : -1;
+	t_report = now_ms();
+	if (pid < 0 || vb_report(pid, "irq", 1))
+		goto cleanup;
+	for (i = 0; i < 100 && stat_key(cg, "nr_throttled") < 1; i++)
+		sleep_ms(10);
+	t_throttled = now_ms();
+	if (stat_key(cg, "nr_throttled") != 1)
+		goto cleanup;
+	/* Longer than the slack below, well within the period. */
+	sleep_ms(400);
+	reap(pid);
+	pid = -1;
+	/* Before the rmdir: the cgroup may go offline before it returns. */
+	t_removed = now_ms();
+	if (cg_destroy(cg))
+		goto cleanup;
+	free(cg);
+	cg = NULL;
+	/* The period's own end would have counted the throttle: no test. */
+	if (t_removed - t_report >= 900) {
+		ksft_print_msg("the rmdir came %ld ms after the report, too late\n",
+			       t_removed - t_report);
+		ret = KSFT_SKIP;
+		goto cleanup;
+	}
+	/*
+	 * Offlining waits for an RCU grace period and a work item: until it
+	 * has run, a read still counts the throttle of the child, which is
+	 * not what is tested.
+	 */
+	for (i = 0; i < 500 && dying(parent) > 0; i++)
+		sleep_ms(10);
+	if (dying(parent) != 0)
+		goto cleanup;
+	v = stat_key(parent, "throttled_usec");
+	ksft_print_msg("parent's throttled_usec %ld, the child was throttled for %ld ms or more\n",
+		       v, t_removed - t_throttled);
+	/* At least until the rmdir; at most until now, counted once. */
+	if (v >= (t_removed - t_throttled - 1) * 1000 &&
+	    v <= (now_ms() - t_throttled + 150) * 1000 &&
+	    stat_key(parent, "nr_throttled") == 1)
+		ret = KSFT_PASS;
+cleanup:
+	reap(pid);
+	unpin();
+	vb_destroy(cg);
+	vb_destroy(parent);
+	return ret;
+}
+
 /*
  * A CPU going offline takes no boost: like any priority, it follows its
  * task to another CPU, and its timer migrates with the CPU's timers. (It
@@ -1955,6 +2029,7 @@ static const struct vb_test tests[] = {
 	VB_TEST(test_engine_budget_hierarchy),
 	VB_TEST(test_engine_budget_set_while_boosted),
 	VB_TEST(test_engine_throttled_usec_sane),
+	VB_TEST(test_engine_offline_throttled),
 	VB_TEST(test_engine_hotplug),
 	VB_TEST(test_engine_own_prio_uncharged),
 	VB_TEST(test_engine_sysrq_normalize),
