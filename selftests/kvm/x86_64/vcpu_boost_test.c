@@ -1205,7 +1205,11 @@ static void test_host_area_change(void)
 	run_to(vcpus[0], 2);
 	pthread_join(msi, NULL);
 	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "reports_guest"), 0);
-	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+	TEST_ASSERT(thread_prio() == PRIO_NORMAL,
+		    "priority %ld; guest irqs %lu, reports_irq %ld, grants %ld, retracted %ld",
+		    thread_prio(), READ_ONCE(shared_hva->irqs),
+		    stat_key(vcpu_cg(0), "reports_irq"), stat_key(vcpu_cg(0), "grants"),
+		    stat_key(vcpu_cg(0), "retracted"));
 	run_to(vcpus[0], 0);
 	kvm_vm_free(vm);
 	cg_teardown();
