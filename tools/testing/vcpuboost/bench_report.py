@@ -171,37 +171,37 @@ def env():
     }
 
 
-def table(sc):
-    cols = ["scenario", "p50 us", "p99 us", "p99.9 us", "max us", "samples",
-            "hog ops/s", "hog_ratio", "host p99 us", "host max us", "grants"]
+def md_table(sc, cols, row):
+    """A markdown table of @sc, a line per scenario and workload that
+    row(name, s) turns into a list of cells (None: leave it out)."""
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for wl in ("idle", "busy"):
         for name in SCENARIOS:
             s = sc.get("%s/%s" % (name, wl))
-            if not s:
-                continue
-            row = ["%s/%s" % (name, wl), s["lat_p50_us"], s["lat_p99_us"], s["lat_p999_us"],
-                   s["lat_max_us"], s["samples"], s["hog_ops_per_s"], s["hog_ratio"],
-                   s["host_p99_us"], s["host_max_us"], s["stat"].get("grants")]
-            lines.append("| " + " | ".join("-" if v is None else str(v) for v in row) + " |")
+            cells = row("%s/%s" % (name, wl), s) if s else None
+            if cells:
+                lines.append("| " + " | ".join("-" if v is None else str(v)
+                                               for v in cells) + " |")
     return "\n".join(lines)
+
+
+def table(sc):
+    return md_table(sc, ["scenario", "p50 us", "p99 us", "p99.9 us", "max us", "samples",
+                         "hog ops/s", "hog_ratio", "host p99 us", "host max us", "grants"],
+                    lambda key, s: [key, s["lat_p50_us"], s["lat_p99_us"], s["lat_p999_us"],
+                                    s["lat_max_us"], s["samples"], s["hog_ops_per_s"],
+                                    s["hog_ratio"], s["host_p99_us"], s["host_max_us"],
+                                    s["stat"].get("grants")])
 
 
 def cpu_table(sh):
-    cols = ["scenario", "vcpu_share", "gain (points)", "boosted", "fair", "halt poll",
-            "vcpu waiting", "hog", "other", "hog_ratio", "p99 us"]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for wl in ("idle", "busy"):
-        for name in SCENARIOS:
-            s = sh.get("%s/%s" % (name, wl))
-            if not s or not s.get("cpu"):
-                continue
-            c = s["cpu"]
-            row = ["%s/%s" % (name, wl), s["vcpu_share"], s["vcpu_share_gain_points"],
-                   c["vcpu_boosted"], c["vcpu_fair"], c["vcpu_halt_poll"], c["vcpu_wait"],
-                   c["hog"], c.get("other"), s["hog_ratio"], s["lat_p99_us"]]
-            lines.append("| " + " | ".join("-" if v is None else str(v) for v in row) + " |")
-    return "\n".join(lines)
+    def row(key, s):
+        c = s.get("cpu")
+        return c and [key, s["vcpu_share"], s["vcpu_share_gain_points"], c["vcpu_boosted"],
+                      c["vcpu_fair"], c["vcpu_halt_poll"], c["vcpu_wait"], c["hog"],
+                      c.get("other"), s["hog_ratio"], s["lat_p99_us"]]
+    return md_table(sh, ["scenario", "vcpu_share", "gain (points)", "boosted", "fair",
+                         "halt poll", "vcpu waiting", "hog", "other", "hog_ratio", "p99 us"], row)
 
 
 def plots(out, runs, sc):
