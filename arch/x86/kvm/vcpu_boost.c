@@ -50,6 +50,15 @@ void kvm_vcpu_boost_init_vm(struct kvm *kvm)
 	kvm->arch.vcpu_boost = READ_ONCE(vcpu_boost_default);
 }
 
+/**
+ * kvm_vcpu_boost_init_vcpu - set up a new vCPU's reporting state
+ * @vcpu: the vCPU
+ */
+void kvm_vcpu_boost_init_vcpu(struct kvm_vcpu *vcpu)
+{
+	raw_spin_lock_init(&vcpu->arch.boost.lock);
+}
+
 /* The vCPU's thread: the one KVM_RUN last ran on. Under RCU. */
 static struct task_struct *kvm_vcpu_boost_task(struct kvm_vcpu *vcpu)
 {
@@ -339,6 +348,8 @@ void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu)
  * __kvm_vcpu_boost_event - report that an event was made pending for a vCPU
  * @vcpu: the vCPU
  * @trigger: what the event is
+ * @handled: how often the vCPU had handled @trigger before the event was
+ *	made pending (kvm_vcpu_boost_event_begin())
  *
  * Not reported by the vCPU's own thread, which delivers the event on its
  * way into the guest, nor if @trigger was reported and not yet handled,
@@ -355,9 +366,13 @@ void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu)
  *
  * Context: Any, hardirq included.
  */
-void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger)
+void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger,
+			    u32 handled)
 {
+	unsigned long *pending = &vcpu->arch.boost.pending;
 	struct task_struct *p;
+	unsigned long flags;
+	bool was_pending;
 
 	if (in_task() && vcpu == kvm_get_running_vcpu())
 		return;
@@ -366,12 +381,46 @@ void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigge
 	p = kvm_vcpu_boost_task(vcpu);
 	if (!p)
 		goto out;
-	if (test_and_set_bit(trigger, &vcpu->arch.boost.pending) &&
-	    !vcpuboost_trigger_consumed(p, trigger))
-		goto out;
+
+	raw_spin_lock_irqsave(&vcpu->arch.boost.lock, flags);
+	/*
+	 * The vCPU may have run, taken the event and handled it between the
+	 * moment it was made pending and now: the interrupt's sender is
+	 * preempted by the very vCPU thread it woke, or the vCPU runs on
+	 * another CPU. Reported now, nothing would retract it until the vCPU
+	 * halts or the boost's slice ends. Set the bit, then look at the
+	 * count, while kvm_vcpu_boost_handled() counts, then looks at the bit:
+	 * one of the two sees the other, and the lock orders this report
+	 * before a retraction that saw the bit.
+	 */
+	was_pending = test_and_set_bit(trigger, pending);
+	if (READ_ONCE(vcpu->arch.boost.handled[trigger]) != handled) {
+		if (!was_pending)
+			clear_bit(trigger, pending);
+		goto unlock;
+	}
+	if (was_pending && !vcpuboost_trigger_consumed(p, trigger))
+		goto unlock;
 	vcpuboost_report(p, trigger, VCPUBOOST_LEVEL_MAX);
+unlock:
+	raw_spin_unlock_irqrestore(&vcpu->arch.boost.lock, flags);
 out:
 	rcu_read_unlock();
+}
+
+/* Retract @trigger if it was reported; the vCPU's thread only. */
+static void kvm_vcpu_boost_withdraw(struct kvm_vcpu *vcpu,
+				    enum vcpuboost_trigger trigger)
+{
+	unsigned long flags;
+
+	/* Every VM-entry gets here: no lock when nothing is pending. */
+	if (!test_bit(trigger, &vcpu->arch.boost.pending))
+		return;
+	raw_spin_lock_irqsave(&vcpu->arch.boost.lock, flags);
+	if (test_and_clear_bit(trigger, &vcpu->arch.boost.pending))
+		kvm_vcpu_boost_report(vcpu, trigger, 0);
+	raw_spin_unlock_irqrestore(&vcpu->arch.boost.lock, flags);
 }
 
 /**
@@ -379,14 +428,18 @@ out:
  * @vcpu: the vCPU
  * @trigger: what the event was
  *
+ * Counted even when nothing was reported: the report of an event this
+ * handled may still be on its way (__kvm_vcpu_boost_event()).
+ *
  * Context: The vCPU's thread.
  */
 void __kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger)
 {
-	/* Every VM-entry gets here: no atomic write when nothing is pending. */
-	if (test_bit(trigger, &vcpu->arch.boost.pending) &&
-	    test_and_clear_bit(trigger, &vcpu->arch.boost.pending))
-		kvm_vcpu_boost_report(vcpu, trigger, 0);
+	WRITE_ONCE(vcpu->arch.boost.handled[trigger],
+		   vcpu->arch.boost.handled[trigger] + 1);
+	/* Count, then look at the bit; the reporter sets it, then looks. */
+	smp_mb();
+	kvm_vcpu_boost_withdraw(vcpu, trigger);
 }
 
 /**
@@ -426,7 +479,12 @@ void __kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu)
 	unsigned int level = vcpuboost_granted(current);
 	struct kvm_vcpu_boost __user *area;
 
-	__kvm_vcpu_boost_handled(vcpu, VCPUBOOST_TRIGGER_UNHALT);
+	/*
+	 * Not counted as handled: that would cost a full barrier on every
+	 * VM-entry. A kick reported after the vCPU entered stands until the
+	 * next VM-entry, the vCPU halts or the boost's slice ends.
+	 */
+	kvm_vcpu_boost_withdraw(vcpu, VCPUBOOST_TRIGGER_UNHALT);
 
 	if (level == vcpu->arch.boost.granted ||
 	    !kvm_vcpu_boost_area_usable(vcpu))
@@ -455,8 +513,12 @@ void __kvm_vcpu_boost_block(struct kvm_vcpu *vcpu)
 {
 	int t;
 
+	/*
+	 * Not counted as handled: an event made pending while the vCPU
+	 * blocks wakes it, and is to be reported.
+	 */
 	for (t = 0; t < NR_VCPUBOOST_TRIGGERS; t++)
-		__kvm_vcpu_boost_handled(vcpu, t);
+		kvm_vcpu_boost_withdraw(vcpu, t);
 	kvm_vcpu_boost_set_request(vcpu, 0);
 }
 

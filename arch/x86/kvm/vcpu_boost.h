@@ -11,11 +11,13 @@
 #ifdef CONFIG_CGROUP_VCPUBOOST
 
 void kvm_vcpu_boost_init_vm(struct kvm *kvm);
+void kvm_vcpu_boost_init_vcpu(struct kvm_vcpu *vcpu);
 int kvm_vcpu_boost_enable_cap(struct kvm *kvm, struct kvm_enable_cap *cap);
 int kvm_vcpu_boost_set_msr(struct kvm_vcpu *vcpu, u64 data, bool host_initiated);
 void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu);
 void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu);
-void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger);
+void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger,
+			    u32 handled);
 void __kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger);
 void __kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu);
@@ -32,12 +34,30 @@ static inline bool kvm_vcpu_boost_enabled(struct kvm_vcpu *vcpu)
 	return unlikely(READ_ONCE(vcpu->kvm->arch.vcpu_boost));
 }
 
-/* @trigger was made pending for @vcpu. Any context. */
+/*
+ * Before @trigger is made pending for @vcpu: how often the vCPU has handled
+ * it so far, for kvm_vcpu_boost_event(). Read before the event is made
+ * pending, so that a vCPU that handles the event before it is reported is
+ * seen to have done so.
+ */
+static inline u32 kvm_vcpu_boost_event_begin(struct kvm_vcpu *vcpu,
+					     enum vcpuboost_trigger trigger)
+{
+	if (!kvm_vcpu_boost_enabled(vcpu))
+		return 0;
+	return smp_load_acquire(&vcpu->arch.boost.handled[trigger]);
+}
+
+/*
+ * @trigger was made pending for @vcpu, which had handled it @handled times
+ * before (kvm_vcpu_boost_event_begin()). Any context.
+ */
 static inline void kvm_vcpu_boost_event(struct kvm_vcpu *vcpu,
-					enum vcpuboost_trigger trigger)
+					enum vcpuboost_trigger trigger,
+					u32 handled)
 {
 	if (kvm_vcpu_boost_enabled(vcpu))
-		__kvm_vcpu_boost_event(vcpu, trigger);
+		__kvm_vcpu_boost_event(vcpu, trigger, handled);
 }
 
 /* @vcpu has handled @trigger. Its own thread. */
@@ -96,6 +116,7 @@ static inline bool kvm_vcpu_boost_enabled(struct kvm_vcpu *vcpu)
 }
 
 static inline void kvm_vcpu_boost_init_vm(struct kvm *kvm) {}
+static inline void kvm_vcpu_boost_init_vcpu(struct kvm_vcpu *vcpu) {}
 
 static inline int kvm_vcpu_boost_enable_cap(struct kvm *kvm,
 					    struct kvm_enable_cap *cap)
@@ -112,8 +133,15 @@ static inline int kvm_vcpu_boost_set_msr(struct kvm_vcpu *vcpu, u64 data,
 
 static inline void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu) {}
 static inline void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu) {}
+static inline u32 kvm_vcpu_boost_event_begin(struct kvm_vcpu *vcpu,
+					     enum vcpuboost_trigger trigger)
+{
+	return 0;
+}
+
 static inline void kvm_vcpu_boost_event(struct kvm_vcpu *vcpu,
-					enum vcpuboost_trigger trigger) {}
+					enum vcpuboost_trigger trigger,
+					u32 handled) {}
 static inline void kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu,
 					  enum vcpuboost_trigger trigger) {}
 static inline void kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu) {}

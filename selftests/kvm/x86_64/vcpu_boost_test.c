@@ -1215,6 +1215,92 @@ static void test_host_area_change(void)
 	cg_teardown();
 }
 
+static char preempt_model_saved[16];
+
+/* Write the preemption model (PREEMPT_DYNAMIC); false if there is none. */
+static bool write_preempt_model(const char *model)
+{
+	int fd = open("/sys/kernel/debug/sched/preempt", O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = write(fd, model, strlen(model));
+	close(fd);
+	return n == (ssize_t)strlen(model);
+}
+
+static void restore_preempt_model(void)
+{
+	write_preempt_model(preempt_model_saved);
+}
+
+/* Preempt at every wake-up until the test exits, however it exits. */
+static void set_preempt_full(void)
+{
+	char buf[128] = "", *open_br, *close_br;
+	int fd;
+
+	fd = open("/sys/kernel/debug/sched/preempt", O_RDONLY);
+	if (fd < 0)
+		return;
+	TEST_ASSERT(read(fd, buf, sizeof(buf) - 1) > 0, "read the preemption model");
+	close(fd);
+	open_br = strchr(buf, '(');
+	close_br = open_br ? strchr(open_br, ')') : NULL;
+	TEST_ASSERT(close_br && close_br - open_br <= (long)sizeof(preempt_model_saved),
+		    "preemption model '%s'", buf);
+	memcpy(preempt_model_saved, open_br + 1, close_br - open_br - 1);
+	atexit(restore_preempt_model);
+	TEST_ASSERT(write_preempt_model("full"), "preempt=full");
+}
+
+/*
+ * An interrupt that the vCPU has taken and EOIed before its sender got to
+ * report it boosts nothing, not even until the slice ends. The sender, a
+ * CFS thread on the vCPU's CPU, wakes the halted vCPU, whose SCHED_FIFO
+ * thread preempts it at the wake-up: the guest handles the interrupt and
+ * the thread leaves KVM_RUN before the sender runs again. That takes a
+ * kernel that preempts there (PREEMPT_RT, or PREEMPT_DYNAMIC set to full);
+ * elsewhere the report comes first and the test shows nothing.
+ */
+static void test_late_report(void)
+{
+	struct sched_param fifo = { .sched_priority = 1 }, other = { 0 };
+	void *code[] = { guest_halt_once };
+	struct kvm_vcpu *vcpus[1];
+	struct kvm_vm *vm;
+	cpu_set_t cpu0;
+	pthread_t msi;
+	long prio;
+
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	TEST_ASSERT(!sched_setaffinity(0, sizeof(cpu0), &cpu0), "pin to CPU 0");
+	set_preempt_full();
+	cg_setup("kvm_boost_late_report");
+	enter_vcpu_cg(0);
+	vm = create_vm(1, code, vcpus, true);
+	run_to(vcpus[0], 1);
+
+	/* Created before the switch to SCHED_FIFO, it stays a CFS thread. */
+	pthread_create(&msi, NULL, late_msi, vm);
+	TEST_ASSERT(!sched_setscheduler(0, SCHED_FIFO, &fifo), "SCHED_FIFO");
+	run_to(vcpus[0], 2);
+	pthread_join(msi, NULL);
+	TEST_ASSERT(!sched_setscheduler(0, SCHED_OTHER, &other), "SCHED_OTHER");
+	prio = thread_prio();
+	TEST_ASSERT(prio == PRIO_NORMAL,
+		    "priority %ld; guest irqs %lu, reports_irq %ld, grants %ld, retracted %ld",
+		    prio, READ_ONCE(shared_hva->irqs),
+		    stat_key(vcpu_cg(0), "reports_irq"), stat_key(vcpu_cg(0), "grants"),
+		    stat_key(vcpu_cg(0), "retracted"));
+	TEST_ASSERT_EQ(READ_ONCE(shared_hva->irqs), 1);
+	run_to(vcpus[0], 0);
+	kvm_vm_free(vm);
+	cg_teardown();
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct {
@@ -1226,6 +1312,7 @@ int main(int argc, char *argv[])
 		{ "guest_request", test_guest_request },
 		{ "memslot_change", test_memslot_change },
 		{ "host_area_change", test_host_area_change },
+		{ "late_report", test_late_report },
 		{ "unprivileged", test_unprivileged },
 		{ "no_optin", test_no_optin },
 		{ "events", test_events },
