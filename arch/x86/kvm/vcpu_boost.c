@@ -56,7 +56,9 @@ void kvm_vcpu_boost_init_vm(struct kvm *kvm)
  */
 void kvm_vcpu_boost_init_vcpu(struct kvm_vcpu *vcpu)
 {
-	raw_spin_lock_init(&vcpu->arch.boost.lock);
+	BUILD_BUG_ON(ARRAY_SIZE(vcpu->arch.boost.nr_handled) !=
+		     NR_VCPUBOOST_TRIGGERS);
+	raw_spin_lock_init(&vcpu->arch.boost.report_lock);
 }
 
 /* The vCPU's thread: the one KVM_RUN last ran on. Under RCU. */
@@ -381,20 +383,31 @@ void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigge
 	p = kvm_vcpu_boost_task(vcpu);
 	if (!p)
 		goto out;
+	/* Reported and in force: no lock for an interrupt storm. */
+	if (test_bit(trigger, pending) && !vcpuboost_trigger_consumed(p, trigger))
+		goto out;
 
-	raw_spin_lock_irqsave(&vcpu->arch.boost.lock, flags);
+	raw_spin_lock_irqsave(&vcpu->arch.boost.report_lock, flags);
 	/*
 	 * The vCPU may have run, taken the event and handled it between the
 	 * moment it was made pending and now: the interrupt's sender is
 	 * preempted by the very vCPU thread it woke, or the vCPU runs on
 	 * another CPU. Reported now, nothing would retract it until the vCPU
-	 * halts or the boost's slice ends. Set the bit, then look at the
-	 * count, while kvm_vcpu_boost_handled() counts, then looks at the bit:
-	 * one of the two sees the other, and the lock orders this report
-	 * before a retraction that saw the bit.
+	 * halts or the boost's slice ends. The fully ordered
+	 * test_and_set_bit() pairs with the smp_mb() between counting and
+	 * looking at the bit in __kvm_vcpu_boost_handled(): one of the two
+	 * sees the other, and the lock orders this report before a
+	 * retraction that saw the bit.
+	 *
+	 * The count also moves when the vCPU, running in KVM, handles an
+	 * earlier event before this one became visible to it: that report is
+	 * dropped, and the vCPU, which is running, gets no boost for it.
+	 * With EOI virtualization (APICv, AVIC) KVM sees no EOI and the count
+	 * of irq and timer never moves: such a late report stands until the
+	 * vCPU halts or the controller ends the boost.
 	 */
 	was_pending = test_and_set_bit(trigger, pending);
-	if (READ_ONCE(vcpu->arch.boost.handled[trigger]) != handled) {
+	if (READ_ONCE(vcpu->arch.boost.nr_handled[trigger]) != handled) {
 		if (!was_pending)
 			clear_bit(trigger, pending);
 		goto unlock;
@@ -403,12 +416,12 @@ void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigge
 		goto unlock;
 	vcpuboost_report(p, trigger, VCPUBOOST_LEVEL_MAX);
 unlock:
-	raw_spin_unlock_irqrestore(&vcpu->arch.boost.lock, flags);
+	raw_spin_unlock_irqrestore(&vcpu->arch.boost.report_lock, flags);
 out:
 	rcu_read_unlock();
 }
 
-/* Retract @trigger if it was reported; the vCPU's thread only. */
+/* Retract @trigger if it was reported. */
 static void kvm_vcpu_boost_withdraw(struct kvm_vcpu *vcpu,
 				    enum vcpuboost_trigger trigger)
 {
@@ -417,29 +430,33 @@ static void kvm_vcpu_boost_withdraw(struct kvm_vcpu *vcpu,
 	/* Every VM-entry gets here: no lock when nothing is pending. */
 	if (!test_bit(trigger, &vcpu->arch.boost.pending))
 		return;
-	raw_spin_lock_irqsave(&vcpu->arch.boost.lock, flags);
+	raw_spin_lock_irqsave(&vcpu->arch.boost.report_lock, flags);
 	if (test_and_clear_bit(trigger, &vcpu->arch.boost.pending))
 		kvm_vcpu_boost_report(vcpu, trigger, 0);
-	raw_spin_unlock_irqrestore(&vcpu->arch.boost.lock, flags);
+	raw_spin_unlock_irqrestore(&vcpu->arch.boost.report_lock, flags);
 }
 
 /**
- * __kvm_vcpu_boost_handled - retract an event the vCPU has handled
+ * __kvm_vcpu_boost_handled - retract events the vCPU has handled
  * @vcpu: the vCPU
- * @trigger: what the event was
+ * @triggers: what the events were, a mask of BIT(enum vcpuboost_trigger)
  *
  * Counted even when nothing was reported: the report of an event this
  * handled may still be on its way (__kvm_vcpu_boost_event()).
  *
- * Context: The vCPU's thread.
+ * Context: Task, vcpu->mutex held, which serializes the counts.
  */
-void __kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger)
+void __kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu, unsigned long triggers)
 {
-	WRITE_ONCE(vcpu->arch.boost.handled[trigger],
-		   vcpu->arch.boost.handled[trigger] + 1);
-	/* Count, then look at the bit; the reporter sets it, then looks. */
+	u32 *nr_handled = vcpu->arch.boost.nr_handled;
+	int t;
+
+	for_each_set_bit(t, &triggers, NR_VCPUBOOST_TRIGGERS)
+		WRITE_ONCE(nr_handled[t], nr_handled[t] + 1);
+	/* Pairs with test_and_set_bit() in __kvm_vcpu_boost_event(). */
 	smp_mb();
-	kvm_vcpu_boost_withdraw(vcpu, trigger);
+	for_each_set_bit(t, &triggers, NR_VCPUBOOST_TRIGGERS)
+		kvm_vcpu_boost_withdraw(vcpu, t);
 }
 
 /**
@@ -507,7 +524,7 @@ void __kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu)
  * A halted vCPU needs no boost until something wakes it, and what wakes
  * it is reported afresh.
  *
- * Context: The vCPU's thread.
+ * Context: The vCPU's thread, or the task destroying the vCPU.
  */
 void __kvm_vcpu_boost_block(struct kvm_vcpu *vcpu)
 {

@@ -18,7 +18,7 @@ void kvm_vcpu_boost_destroy(struct kvm_vcpu *vcpu);
 void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger,
 			    u32 handled);
-void __kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigger);
+void __kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu, unsigned long triggers);
 void __kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_block(struct kvm_vcpu *vcpu);
@@ -45,7 +45,11 @@ static inline u32 kvm_vcpu_boost_event_begin(struct kvm_vcpu *vcpu,
 {
 	if (!kvm_vcpu_boost_enabled(vcpu))
 		return 0;
-	return smp_load_acquire(&vcpu->arch.boost.handled[trigger]);
+	/*
+	 * Only to order this load before the stores that make the event
+	 * pending; nothing releases the count.
+	 */
+	return smp_load_acquire(&vcpu->arch.boost.nr_handled[trigger]);
 }
 
 /*
@@ -60,12 +64,15 @@ static inline void kvm_vcpu_boost_event(struct kvm_vcpu *vcpu,
 		__kvm_vcpu_boost_event(vcpu, trigger, handled);
 }
 
-/* @vcpu has handled @trigger. Its own thread. */
+/*
+ * @vcpu has handled the events of @triggers, a mask of BIT(trigger). With
+ * vcpu->mutex held: in KVM_RUN, or a vCPU ioctl.
+ */
 static inline void kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu,
-					  enum vcpuboost_trigger trigger)
+					  unsigned long triggers)
 {
 	if (kvm_vcpu_boost_enabled(vcpu))
-		__kvm_vcpu_boost_handled(vcpu, trigger);
+		__kvm_vcpu_boost_handled(vcpu, triggers);
 }
 
 /*
@@ -143,7 +150,7 @@ static inline void kvm_vcpu_boost_event(struct kvm_vcpu *vcpu,
 					enum vcpuboost_trigger trigger,
 					u32 handled) {}
 static inline void kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu,
-					  enum vcpuboost_trigger trigger) {}
+					  unsigned long triggers) {}
 static inline void kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu) {}
 static inline void kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu) {}
 static inline void kvm_vcpu_boost_block(struct kvm_vcpu *vcpu) {}
