@@ -156,7 +156,12 @@ static bool kvm_vcpu_boost_read(struct kvm_vcpu *vcpu, u32 *request)
 	pagefault_disable();
 	r = get_user(*request, &area->request);
 	pagefault_enable();
-	return !r;
+	if (r)
+		return false;
+	/* For the next VM-exits' reads (kvm_vcpu_boost_guest_exit()). */
+	vcpu->arch.boost.request_uaddr = &area->request;
+	vcpu->arch.boost.request_read = *request;
+	return true;
 }
 
 /* Report a change of the guest's request: the edge, not the level. */
@@ -241,6 +246,7 @@ void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu)
 	if (!kvm_vcpu_boost_area_usable(vcpu))
 		return;
 	vcpu->arch.boost.unusable = true;
+	vcpu->arch.boost.request_uaddr = NULL;
 	if (kvm_gfn_to_hva_cache_init(vcpu->kvm, ghc, kvm_vcpu_boost_gpa(vcpu),
 				      KVM_VCPU_BOOST_AREA))
 		goto unusable;
@@ -301,6 +307,7 @@ int kvm_vcpu_boost_set_msr(struct kvm_vcpu *vcpu, u64 data, bool host_initiated)
 		return 1;
 
 	if (!data) {
+		vcpu->arch.boost.request_uaddr = NULL;
 		vcpu->arch.boost.msr_val = 0;
 		/* Withdraws what was reported, even if reporting stopped since. */
 		kvm_vcpu_boost_set_request(vcpu, 0);
@@ -317,6 +324,7 @@ int kvm_vcpu_boost_set_msr(struct kvm_vcpu *vcpu, u64 data, bool host_initiated)
 	 * VM-exit's MSR loads.
 	 */
 	if (host_initiated || current->mm != vcpu->kvm->mm) {
+		vcpu->arch.boost.request_uaddr = NULL;
 		vcpu->arch.boost.msr_val = data;
 		vcpu->arch.boost.unusable = false;
 		kvm_make_request(KVM_REQ_VCPU_BOOST, vcpu);
@@ -328,6 +336,7 @@ int kvm_vcpu_boost_set_msr(struct kvm_vcpu *vcpu, u64 data, bool host_initiated)
 		return 0;
 	}
 
+	vcpu->arch.boost.request_uaddr = NULL;
 	if (kvm_gfn_to_hva_cache_init(vcpu->kvm, ghc, gpa, KVM_VCPU_BOOST_AREA))
 		return 1;
 	vcpu->arch.boost.msr_val = data;
@@ -536,6 +545,8 @@ void __kvm_vcpu_boost_block(struct kvm_vcpu *vcpu)
 	 */
 	for (t = 0; t < NR_VCPUBOOST_TRIGGERS; t++)
 		kvm_vcpu_boost_withdraw(vcpu, t);
+	/* What the next VM-exit finds unchanged must be reported again. */
+	vcpu->arch.boost.request_uaddr = NULL;
 	kvm_vcpu_boost_set_request(vcpu, 0);
 }
 

@@ -6,6 +6,7 @@
 #define ARCH_X86_KVM_VCPU_BOOST_H
 
 #include <linux/kvm_host.h>
+#include <linux/uaccess.h>
 #include <linux/vcpuboost.h>
 
 #ifdef CONFIG_CGROUP_VCPUBOOST
@@ -79,25 +80,58 @@ static inline void kvm_vcpu_boost_handled(struct kvm_vcpu *vcpu,
  * After a VM-exit, interrupts off, before the vCPU can be preempted. A VM
  * that reports but whose guest registered no area (a stock guest under
  * kvm.vcpu_boost=1) has nothing to read.
+ *
+ * Every VM-exit of a guest that registered an area comes here, and nearly
+ * always finds its request unchanged. That case reads where the last
+ * validated read did, and compares with what it read, without an SRCU
+ * read section: the memslot sets are embedded in struct kvm, so their
+ * generation can be read without one, and the memslots that a memslot
+ * update publishes carry another generation from that moment on.
+ * KVM_RUN runs only in the VM's mm, so the address is the VMM's. Anything
+ * else takes the validated path.
  */
+static inline bool kvm_vcpu_boost_request_unchanged(struct kvm_vcpu *vcpu)
+{
+	struct kvm_memslots *slots = rcu_dereference_raw(vcpu->kvm->memslots[0]);
+	u32 __user *uaddr = vcpu->arch.boost.request_uaddr;
+	bool unchanged = false;
+	u32 request;
+
+	if (!uaddr ||
+	    READ_ONCE(slots->generation) != vcpu->arch.boost.cache.generation)
+		return false;
+	pagefault_disable();
+	if (can_do_masked_user_access())
+		uaddr = masked_user_access_begin(uaddr);
+	else if (!user_access_begin(uaddr, sizeof(*uaddr)))
+		goto out;
+	unsafe_get_user(request, uaddr, end);
+	unchanged = request == vcpu->arch.boost.request_read;
+end:
+	user_access_end();
+out:
+	pagefault_enable();
+	return unchanged;
+}
+
 static inline void kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu)
 {
 	if (kvm_vcpu_boost_enabled(vcpu) &&
+	    !kvm_vcpu_boost_request_unchanged(vcpu) &&
 	    (vcpu->arch.boost.msr_val & KVM_MSR_ENABLED))
 		__kvm_vcpu_boost_guest_exit(vcpu);
 }
 
 /*
  * Before VM-entry, with preemption off. Inline, the common case of every
- * VM-entry: no PV unhalt kick to retract, and no usable area, or the level
- * in force already in it.
+ * VM-entry: no PV unhalt kick to retract, and no area read yet (a new one
+ * is written when it is first read), or the level in force already in it.
  */
 static inline void kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu)
 {
 	if (kvm_vcpu_boost_enabled(vcpu) &&
 	    (test_bit(VCPUBOOST_TRIGGER_UNHALT, &vcpu->arch.boost.pending) ||
-	     ((vcpu->arch.boost.msr_val & KVM_MSR_ENABLED) &&
-	      !vcpu->arch.boost.unusable &&
+	     (vcpu->arch.boost.request_uaddr &&
 	      vcpuboost_granted(current) != vcpu->arch.boost.granted)))
 		__kvm_vcpu_boost_guest_enter(vcpu);
 }
