@@ -239,6 +239,7 @@ static void kvm_vcpu_boost_sync(struct kvm_vcpu *vcpu)
 void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu)
 {
 	struct gfn_to_hva_cache *ghc = &vcpu->arch.boost.cache;
+	struct kvm_vcpu_boost __user *area;
 	unsigned int level = 0;
 	struct task_struct *p;
 	u32 request;
@@ -270,6 +271,16 @@ void kvm_vcpu_boost_refresh(struct kvm_vcpu *vcpu)
 		goto unusable;
 	vcpu->arch.boost.granted = level;
 	vcpu->arch.boost.unusable = false;
+	/*
+	 * For VM-exit's read, and for VM-entry, which writes the level in
+	 * force only into an area read once: the level may change with the
+	 * report just below.
+	 */
+	area = kvm_vcpu_boost_area(vcpu);
+	if (area) {
+		vcpu->arch.boost.request_uaddr = &area->request;
+		vcpu->arch.boost.request_read = request;
+	}
 	kvm_vcpu_boost_set_request(vcpu, request);
 	return;
 
