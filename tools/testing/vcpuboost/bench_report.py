@@ -155,6 +155,61 @@ def exit_goal(res):
             "value": cost, "met": cost < 1 and noise < 1}
 
 
+def scale_icount(out, exit_cost):
+    """The cost of one report alone and at scale, in instructions.
+
+    Both runs have the same policy shape, VM budgets below one tenant
+    budget. The report path's own cost is what the function_graph tracer
+    saw __vcpuboost_report() and __vcpuboost_retract() take (under -icount,
+    instructions, tracer included alike in both); what a toggling exit
+    costs the vCPU thread beyond an exit with an unchanged request also
+    counts the context switches boosts and their ends cause.
+    """
+    d = os.path.join(out, "icount", "bench")
+    runs = {}
+    for name in ("scale_single", "scale_tenant"):
+        path = os.path.join(d, name + ".json")
+        if os.path.exists(path):
+            runs[name] = json.load(open(path))
+    if not runs:
+        return None
+    on = (exit_cost or {}).get("rates", {}).get("on", {}).get("exits_per_s")
+    r = {"method": "qemu -icount shift=0,sleep=off; report path timed by function_graph",
+         "on_ns_per_exit": round(1e9 / on, 1) if on else None}
+    for name, v in runs.items():
+        key = name[len("scale_"):]
+        r[key] = {k: v.get(k) for k in ("vms", "vcpus_per_vm", "elapsed_s", "exits",
+                                        "ns_per_exit", "ctxt_per_1k_exits", "report_path_ns",
+                                        "all_budgets_hold", "tenant")}
+        if on and v.get("ns_per_exit"):
+            r[key]["toggle_cost_ns"] = round(v["ns_per_exit"] - 1e9 / on, 1)
+    one, many = r.get("single", {}), r.get("tenant", {})
+    for stat in ("mean", "p50", "p99"):
+        try:
+            a = sum(one["report_path_ns"][f][stat] for f in ("report", "retract"))
+            b = sum(many["report_path_ns"][f][stat] for f in ("report", "retract"))
+            r["report_cost_ratio_" + stat] = round(b / a, 3)
+        except (KeyError, TypeError, ZeroDivisionError):
+            r["report_cost_ratio_" + stat] = None
+    return r
+
+
+def scale_goals(sc):
+    if not sc:
+        return []
+    t = sc.get("tenant", {})
+    g = []
+    for stat in ("mean", "p50", "p99"):
+        v = sc.get("report_cost_ratio_" + stat)
+        g.append({"goal": "scale (icount): a report and its retraction among %s VMs x %s vCPUs "
+                          "below a tenant budget cost at most 1.5x one VM's (%s)" %
+                          (t.get("vms"), t.get("vcpus_per_vm"), stat),
+                  "value": v, "met": v is not None and v <= 1.5})
+    g.append({"goal": "scale (icount): every VM and tenant budget holds",
+              "value": t.get("all_budgets_hold"), "met": bool(t.get("all_budgets_hold"))})
+    return g
+
+
 def env():
     def sh(cmd):
         try:
@@ -316,6 +371,9 @@ def main():
     extra = os.path.join(out, "bench", "scale.json")
     if os.path.exists(extra):
         res["scale"] = json.load(open(extra))
+    sci = scale_icount(out, res.get("exit_cost"))
+    if sci:
+        res.setdefault("scale", {})["icount"] = sci
     res["goals"] = goals(sc)
     res["stuck_runs"] = ["%s-%s-%d" % (r["scenario"], r["workload"], r["rep"])
                          for r in runs if r.get("stuck")]
@@ -324,6 +382,7 @@ def main():
         res["goals"].append(g)
     if "share" in res:
         res["goals"] += share_goals(res["share"])
+    res["goals"] += scale_goals(res.get("scale", {}).get("icount"))
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(res, f, indent=2)
     made = plots(out, runs, sc)
