@@ -137,7 +137,8 @@ static struct kvm_vcpu_boost __user *kvm_vcpu_boost_area(struct kvm_vcpu *vcpu)
 
 /*
  * Read the guest's request where no fault may be taken. One get_user(),
- * not copy_from_user_nofault(): every VM-exit gets here, and the generic
+ * not copy_from_user_nofault(): every VM-exit that finds the request
+ * changed or the memslots' generation moved gets here, and the generic
  * copy of four bytes took more instructions than all the rest of the
  * vcpuboost work on the exit path. kvm_vcpu_boost_area() checked that the
  * area is in current->mm, which is then the mm loaded on this CPU: a task
