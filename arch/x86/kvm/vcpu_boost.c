@@ -409,6 +409,9 @@ void __kvm_vcpu_boost_event(struct kvm_vcpu *vcpu, enum vcpuboost_trigger trigge
 		goto out;
 
 	raw_spin_lock_irqsave(&vcpu->arch.boost.report_lock, flags);
+	/* @p may be the thread KVM_RUN is leaving (kvm_vcpu_boost_thread_change()). */
+	if (vcpu->arch.boost.thread_change)
+		goto unlock;
 	/*
 	 * The vCPU may have run, taken the event and handled it between the
 	 * moment it was made pending and now: the interrupt's sender is
@@ -560,6 +563,55 @@ void __kvm_vcpu_boost_block(struct kvm_vcpu *vcpu)
 	/* What the next VM-exit finds unchanged must be reported again. */
 	vcpu->arch.boost.request_uaddr = NULL;
 	kvm_vcpu_boost_set_request(vcpu, 0);
+}
+
+/**
+ * __kvm_vcpu_boost_thread_change - leave the thread KVM_RUN ran on
+ * @vcpu: the vCPU, whose KVM_RUN now comes from another thread
+ *
+ * What was reported went to the old thread, which would keep its boost
+ * until the slice ends, and the new one would not be told of a request the
+ * guest made before: withdraw everything from the old thread, and read the
+ * request again before the guest runs, which reports it to the new one.
+ * Events made pending meanwhile are not reported, nor later: vcpu->pid
+ * may still name the old thread until the KVM_RUN that follows has
+ * replaced it, after an RCU grace period, and the new thread is on its way
+ * into the guest, which takes them.
+ *
+ * Context: Task, vcpu->mutex held, before vcpu->pid changes.
+ */
+void __kvm_vcpu_boost_thread_change(struct kvm_vcpu *vcpu)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&vcpu->arch.boost.report_lock, flags);
+	vcpu->arch.boost.thread_change = true;
+	raw_spin_unlock_irqrestore(&vcpu->arch.boost.report_lock, flags);
+	__kvm_vcpu_boost_block(vcpu);
+	/*
+	 * Not at the next VM-exit: the guest would meanwhile see its grant
+	 * withdrawn, for long with posted interrupts and few exits.
+	 */
+	if (kvm_vcpu_boost_area_usable(vcpu))
+		kvm_make_request(KVM_REQ_VCPU_BOOST, vcpu);
+}
+
+/**
+ * __kvm_vcpu_boost_thread_changed - report to the thread KVM_RUN moved to
+ * @vcpu: the vCPU
+ *
+ * vcpu->pid names the new thread, and the RCU grace period that followed
+ * the change has ended every report that found the old one.
+ *
+ * Context: Task, vcpu->mutex held, at the start of KVM_RUN.
+ */
+void __kvm_vcpu_boost_thread_changed(struct kvm_vcpu *vcpu)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&vcpu->arch.boost.report_lock, flags);
+	vcpu->arch.boost.thread_change = false;
+	raw_spin_unlock_irqrestore(&vcpu->arch.boost.report_lock, flags);
 }
 
 /**

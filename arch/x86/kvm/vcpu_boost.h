@@ -24,6 +24,8 @@ void __kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_block(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_unblock(struct kvm_vcpu *vcpu);
+void __kvm_vcpu_boost_thread_change(struct kvm_vcpu *vcpu);
+void __kvm_vcpu_boost_thread_changed(struct kvm_vcpu *vcpu);
 
 /*
  * Does @vcpu's VM report? Its VMM enabled KVM_CAP_VCPU_BOOST, or the host
@@ -149,6 +151,23 @@ static inline void kvm_vcpu_boost_unblock(struct kvm_vcpu *vcpu)
 		__kvm_vcpu_boost_unblock(vcpu);
 }
 
+/*
+ * KVM_RUN from a thread other than the last one's, before vcpu->pid
+ * changes (kvm_arch_vcpu_run_pid_change()), and at the start of that
+ * KVM_RUN, once it has. Whether or not the VM reports yet: its VMM may
+ * enable KVM_CAP_VCPU_BOOST meanwhile.
+ */
+static inline void kvm_vcpu_boost_thread_change(struct kvm_vcpu *vcpu)
+{
+	__kvm_vcpu_boost_thread_change(vcpu);
+}
+
+static inline void kvm_vcpu_boost_thread_changed(struct kvm_vcpu *vcpu)
+{
+	if (unlikely(READ_ONCE(vcpu->arch.boost.thread_change)))
+		__kvm_vcpu_boost_thread_changed(vcpu);
+}
+
 #else /* !CONFIG_CGROUP_VCPUBOOST */
 
 static inline bool kvm_vcpu_boost_enabled(struct kvm_vcpu *vcpu)
@@ -189,6 +208,8 @@ static inline void kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu) {}
 static inline void kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu) {}
 static inline void kvm_vcpu_boost_block(struct kvm_vcpu *vcpu) {}
 static inline void kvm_vcpu_boost_unblock(struct kvm_vcpu *vcpu) {}
+static inline void kvm_vcpu_boost_thread_change(struct kvm_vcpu *vcpu) {}
+static inline void kvm_vcpu_boost_thread_changed(struct kvm_vcpu *vcpu) {}
 
 #endif /* CONFIG_CGROUP_VCPUBOOST */
 

@@ -390,6 +390,29 @@ static void guest_request(struct shared *s)
 }
 
 /*
+ * Asks for a boost, and still asks when KVM_RUN comes from another thread;
+ * then halts there until an interrupt.
+ */
+static void guest_thread_change(struct shared *s)
+{
+	uint32_t eax, ebx, ecx, edx;
+
+	x2apic_enable();
+	s->apic_id[0] = x2apic_read_reg(APIC_ID);
+	wrmsr(MSR_KVM_VCPU_BOOST, s->area_gpa[0] | KVM_MSR_ENABLED);
+	guest_ask(s, 6);
+	GUEST_SYNC(1);
+	/* A VM-exit that KVM handles itself, in the new thread's KVM_RUN. */
+	cpuid(0, &eax, &ebx, &ecx, &edx);
+	GUEST_SYNC(2);
+	guest_ask(s, 0);
+	s->halts++;
+	asm volatile("sti; hlt; cli");
+	GUEST_SYNC(3);
+	GUEST_DONE();
+}
+
+/*
  * The area is on a page of its own at @gpa, which only the host writes.
  * Before each stage a VM-exit that KVM handles itself (CPUID), so that
  * what KVM makes of a memslot change is done before the guest stops.
@@ -713,6 +736,84 @@ static void test_guest_request(void)
 	cg_teardown();
 }
 
+static void signal_msi(struct kvm_vm *vm, uint32_t apic_id, uint32_t data)
+{
+	struct kvm_msi msi = {
+		.address_lo = 0xfee00000 | (apic_id << 12),
+		.data = data,
+	};
+
+	TEST_ASSERT(__vm_ioctl(vm, KVM_SIGNAL_MSI, &msi) == 1, "KVM_SIGNAL_MSI");
+}
+
+/* Wait until vCPU 0 has halted again after @halts. */
+static void wait_halted(uint64_t halts)
+{
+	wait_for(&shared_hva->halts, halts + 1, "the vCPU to halt");
+	/* It counts the halt just before executing HLT. */
+	usleep(200000);
+}
+
+struct thread_run {
+	struct kvm_vcpu *vcpu;
+	long prio;
+	uint32_t granted;
+};
+
+static void *run_elsewhere(void *arg)
+{
+	struct thread_run *r = arg;
+
+	enter_vcpu_cg(1);
+	run_to(r->vcpu, 2);
+	r->prio = thread_prio();
+	r->granted = READ_ONCE(shared_hva->area[0].granted);
+	run_to(r->vcpu, 3);
+	return NULL;
+}
+
+/*
+ * The VMM runs the vCPU from another thread, as a VMM that hands vCPUs
+ * between threads does: the boost follows KVM_RUN to the new thread, whose
+ * guest still asks, and the old thread keeps nothing; an interrupt is
+ * reported to the new thread (in vcpu1's cgroup), not the old one. Before,
+ * the old thread kept its boost for the slice (1s here), and the new
+ * thread was never told of a request the guest did not change.
+ */
+static void test_thread_change(void)
+{
+	struct kvm_vcpu *vcpus[1];
+	void *code[] = { guest_thread_change };
+	struct thread_run r = {};
+	struct kvm_vm *vm;
+	pthread_t thread;
+
+	cg_setup("kvm_boost_thread");
+	enter_vcpu_cg(0);
+	vm = create_vm(1, code, vcpus, true);
+	run_to(vcpus[0], 1);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_BOOSTED(6));
+
+	r.vcpu = vcpus[0];
+	pthread_create(&thread, NULL, run_elsewhere, &r);
+	wait_halted(0);
+	signal_msi(vm, shared_hva->apic_id[0], IRQ_VECTOR);
+	pthread_join(thread, NULL);
+	TEST_ASSERT_EQ(r.prio, PRIO_BOOSTED(6));
+	TEST_ASSERT_EQ(r.granted, 6);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(1), "reports_irq"), 1);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "reports_irq"), 0);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(1), "nr_boosted"), 0);
+
+	/* And back to this thread, from one that has exited. */
+	run_to(vcpus[0], 0);
+	TEST_ASSERT_EQ(thread_prio(), PRIO_NORMAL);
+	TEST_ASSERT_EQ(stat_key(vcpu_cg(0), "nr_boosted"), 0);
+	kvm_vm_free(vm);
+	cg_teardown();
+}
+
 /*
  * The VMM replaces the memory behind the guest's area between two runs:
  * the request there is read at the next VM-exit, and the VM-exits after
@@ -918,24 +1019,6 @@ static void test_no_optin(void)
 }
 
 /* @data: a vector, or a delivery mode such as APIC_DM_NMI. */
-static void signal_msi(struct kvm_vm *vm, uint32_t apic_id, uint32_t data)
-{
-	struct kvm_msi msi = {
-		.address_lo = 0xfee00000 | (apic_id << 12),
-		.data = data,
-	};
-
-	TEST_ASSERT(__vm_ioctl(vm, KVM_SIGNAL_MSI, &msi) == 1, "KVM_SIGNAL_MSI");
-}
-
-/* Wait until vCPU 0 has halted again after @halts. */
-static void wait_halted(uint64_t halts)
-{
-	wait_for(&shared_hva->halts, halts + 1, "the vCPU to halt");
-	/* It counts the halt just before executing HLT. */
-	usleep(200000);
-}
-
 /*
  * Each event a halted vCPU gets: reported under its trigger, boosted, and
  * retracted once the guest handled it. Without the capability: nothing.
@@ -1335,6 +1418,7 @@ int main(int argc, char *argv[])
 		{ "enforce_pv_cpuid", test_enforce_pv_cpuid },
 		{ "guest_request", test_guest_request },
 		{ "memslot_change", test_memslot_change },
+		{ "thread_change", test_thread_change },
 		{ "host_area_change", test_host_area_change },
 		{ "late_report", test_late_report },
 		{ "unprivileged", test_unprivileged },
