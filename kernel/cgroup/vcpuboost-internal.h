@@ -45,6 +45,13 @@
  */
 #define VCPUBOOST_ENFORCE_MIN_NS	(500 * NSEC_PER_USEC)
 
+/*
+ * The least a CPU's pool takes from its cgroup's budget at a time, as CFS
+ * bandwidth control's default slice: boosts on one CPU take the cgroup's
+ * lock once a slice at most, not at every grant and charge.
+ */
+#define VCPUBOOST_POOL_SLICE_NS		(5 * NSEC_PER_MSEC)
+
 /* Counters of one cgroup's own tasks; vcpuboost.stat sums them over a subtree. */
 struct vcpuboost_stat {
 	u64				boosted_ns;
@@ -56,6 +63,22 @@ struct vcpuboost_stat {
 	u64				nr_throttled;
 	u64				throttled_ns;
 	u64				reports[NR_VCPUBOOST_TRIGGERS];
+};
+
+/*
+ * One CPU's share of a cgroup's budget. Enforcement windows of boosts armed
+ * on this CPU are held here, and the runtime they give is charged here,
+ * wherever the task runs meanwhile, so that the windows held in a pool
+ * never exceed what it was given, whatever HZ is.
+ */
+struct vcpuboost_pool {
+	raw_spinlock_t			lock;
+	/* Taken from the budget of this period, less what was charged */
+	s64				runtime_ns;
+	/* Enforcement windows held here */
+	s64				reserved_ns;
+	/* Boosted runtime of the cgroup's own tasks charged here */
+	u64				boosted_ns;
 };
 
 struct vcpuboost_cgroup {
@@ -79,16 +102,15 @@ struct vcpuboost_cgroup {
 	unsigned int			nr_boosted;
 	struct vcpuboost_stat		stat;
 
-	/* Budget of the current period, under ->lock */
+	/*
+	 * Budget of the current period, under ->lock: what no pool took yet.
+	 * A refill takes back what the pools hold beyond their windows.
+	 */
 	u64				quota_ns;
 	u64				period_ns;
 	s64				runtime_ns;
 	u64				throttled_since;
-	/*
-	 * Enforcement windows granted to boosts below, whose runtime may be
-	 * spent before it is charged: new windows come out of what is left.
-	 */
-	s64				reserved_ns;
+	struct vcpuboost_pool __percpu	*pool;
 	bool				period_active;
 	bool				period_used;
 	bool				throttled;
@@ -120,9 +142,13 @@ struct vcpuboost_task {
 	ktime_t				expires;
 	ktime_t				start;
 	ktime_t				deadline;
-	/* Enforcement window held from @vb up to @window_top, 0 if none */
+	/*
+	 * Enforcement window held from @vb up to @window_top, 0 if none, in
+	 * the pools of @pool_cpu, which the grant's runtime is charged to
+	 */
 	u64				window_ns;
 	struct vcpuboost_cgroup		*window_top;
+	int				pool_cpu;
 	/* SCHED_FIFO priority granted now, 0 if not boosted */
 	unsigned int			level;
 	/* Level each pending trigger asked for, 0 if it is not pending */
@@ -163,14 +189,16 @@ unsigned int vcpuboost_effective_ceiling(u8 prio_max, unsigned int parent_effect
 unsigned int vcpuboost_grant_level(const u8 *requested, unsigned long pending,
 				   const u8 *triggers, unsigned int ceiling);
 u64 vcpuboost_quota_ns(u64 max_us);
-u64 vcpuboost_enforce_delay_ns(s64 left_ns, unsigned int nr_cpus);
+s64 vcpuboost_pool_topup_ns(s64 spare_ns, s64 budget_ns, unsigned int nr_cpus);
 
 /* vcpuboost_engine.c */
 int vcpuboost_task_prepare(struct task_struct *p);
 void vcpuboost_task_free(struct task_struct *p);
 void vcpuboost_task_exit(struct task_struct *p);
 void vcpuboost_task_migrated(struct task_struct *p);
-void vcpuboost_cgroup_init_budget(struct vcpuboost_cgroup *vb);
+int vcpuboost_cgroup_init_budget(struct vcpuboost_cgroup *vb);
+void vcpuboost_cgroup_free_budget(struct vcpuboost_cgroup *vb);
+u64 vcpuboost_cgroup_boosted_ns(struct vcpuboost_cgroup *vb);
 void vcpuboost_cgroup_set_budget(struct vcpuboost_cgroup *vb, u64 max_us,
 				 u64 period_us);
 void vcpuboost_cgroup_stop(struct vcpuboost_cgroup *vb);

@@ -64,7 +64,10 @@ vcpuboost_css_alloc(struct cgroup_subsys_state *parent)
 
 	raw_spin_lock_init(&vb->lock);
 	INIT_LIST_HEAD(&vb->boosted);
-	vcpuboost_cgroup_init_budget(vb);
+	if (vcpuboost_cgroup_init_budget(vb)) {
+		kfree(vb);
+		return ERR_PTR(-ENOMEM);
+	}
 	init_irq_work(&vb->events_work, vcpuboost_events_fn);
 	return &vb->css;
 }
@@ -133,6 +136,8 @@ static void vcpuboost_css_offline(struct cgroup_subsys_state *css)
 	}
 	vb->folded = true;
 	raw_spin_unlock_irq(&vb->lock);
+	/* A charge that saw it online may still land: it is dropped. */
+	stat.boosted_ns += vcpuboost_cgroup_boosted_ns(vb);
 
 	raw_spin_lock_irq(&parent->lock);
 	vcpuboost_stat_add(&parent->stat, &stat);
@@ -147,10 +152,8 @@ static void vcpuboost_css_free(struct cgroup_subsys_state *css)
 {
 	struct vcpuboost_cgroup *vb = css_vcpuboost(css);
 
-	vcpuboost_cgroup_stop(vb);
 	irq_work_sync(&vb->events_work);
-	/* Every boost below ended, and gave its enforcement window back. */
-	WARN_ON_ONCE(vb->reserved_ns);
+	vcpuboost_cgroup_free_budget(vb);
 	kfree(vb);
 }
 
@@ -227,7 +230,6 @@ static ssize_t vcpuboost_max_write(struct kernfs_open_file *of, char *buf,
 	period_us = vb->period_us;
 	ret = vcpuboost_parse_max(buf, num_possible_cpus(), &max_us, &period_us);
 	if (!ret) {
-		WRITE_ONCE(vb->max_us, max_us);
 		WRITE_ONCE(vb->period_us, period_us);
 		vcpuboost_cgroup_set_budget(vb, max_us, period_us);
 		/* A zero budget ends every boost below. */
@@ -395,6 +397,11 @@ static int vcpuboost_stat_show(struct seq_file *sf, void *v)
 			stat.throttled_ns += ktime_get_ns() - vb->throttled_since;
 		nr_boosted += vb->nr_boosted;
 		raw_spin_unlock_irq(&vb->lock);
+		/*
+		 * Not under the lock, which charges may wait for: the mutex
+		 * keeps the cgroup from being folded meanwhile.
+		 */
+		stat.boosted_ns += vcpuboost_cgroup_boosted_ns(vb);
 		vcpuboost_stat_add(&sum, &stat);
 	}
 	rcu_read_unlock();

@@ -11,11 +11,22 @@
  * budget (vcpuboost_charge()), and a cgroup that spends its budget is
  * throttled until its period timer refills it.
  *
+ * A budget is handed to CPUs in slices, as CFS bandwidth control hands out
+ * cpu.max: each CPU's pool (struct vcpuboost_pool) takes its share of what
+ * is left, at least a slice, when it runs short, takes back what other
+ * pools hold beyond their windows when the budget runs out, and at the
+ * next period keeps only what backs its windows. A grant takes its
+ * enforcement window out of the pools of its task's CPU and is charged
+ * there, so that boosts under a budget many vCPUs share take their pools'
+ * locks, which other CPUs rarely touch, and the budget's only once a
+ * slice.
+ *
  * Locking, outermost first:
  *
  *   vcpuboost_task.lock		one task's triggers and grant
  *     p->pi_lock, rq->lock		sched_set_vcpuboost(), task_sched_runtime()
  *       vcpuboost_cgroup.lock		budget, boosted list, counters
+ *         vcpuboost_pool.lock		one CPU's share of the budget
  *         hrtimer base
  *
  * All are raw spinlocks, so reports may come from hardirq context, also on
@@ -246,56 +257,308 @@ static bool vcpuboost_budget_limited(struct vcpuboost_cgroup *vb)
 }
 
 /*
- * The least budget left on the way up from @vb that no enforcement window
- * holds, and in @top the topmost cgroup with a budget; S64_MAX and NULL if
- * no budget limits @vb. Stale by what ran since its last charge, which the
- * windows bound.
+ * End every boost below a throttled cgroup. The caller may hold an rq lock,
+ * so the boosts are ended by their own timers, fired now.
  */
-static s64 vcpuboost_budget_unreserved(struct vcpuboost_cgroup *vb,
-				       struct vcpuboost_cgroup **top)
+static void vcpuboost_kick_subtree(struct vcpuboost_cgroup *top)
 {
-	s64 left = S64_MAX;
+	struct cgroup_subsys_state *pos;
+	struct vcpuboost_task *vt;
 
-	*top = NULL;
-	for (; parent_vcpuboost(vb); vb = parent_vcpuboost(vb)) {
-		if (READ_ONCE(vb->max_us) == VCPUBOOST_BUDGET_INF)
-			continue;
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, &top->css) {
+		struct vcpuboost_cgroup *vb = css_vcpuboost(pos);
+
 		raw_spin_lock(&vb->lock);
-		/* An idle period starts full at the next charge. */
-		if (vb->quota_ns != VCPUBOOST_BUDGET_INF) {
-			left = min_t(s64, left, (vb->period_active ? vb->runtime_ns :
-					(s64)vb->quota_ns) - vb->reserved_ns);
-			*top = vb;
-		}
+		list_for_each_entry(vt, &vb->boosted, node)
+			hrtimer_start(&vt->timer, 0, HRTIMER_MODE_REL_HARD);
 		raw_spin_unlock(&vb->lock);
 	}
-	return left;
+	rcu_read_unlock();
+}
+
+/**
+ * vcpuboost_events_fn - notify the events files of a throttled cgroup
+ * @work: the cgroup's events_work
+ *
+ * cgroup_file_notify() takes a spinlock_t and wakes pollers: not something
+ * to do under an rq lock, nor in hardirq context on PREEMPT_RT.
+ */
+void vcpuboost_events_fn(struct irq_work *work)
+{
+	struct vcpuboost_cgroup *vb =
+		container_of(work, struct vcpuboost_cgroup, events_work);
+
+	cgroup_file_notify(&vb->events_local_file);
+	for (; parent_vcpuboost(vb); vb = parent_vcpuboost(vb))
+		cgroup_file_notify(&vb->events_file);
+}
+
+static void vcpuboost_throttled(struct vcpuboost_cgroup *vb, s64 runtime_ns)
+{
+	struct vcpuboost_cgroup *pos;
+
+	trace_vcpuboost_throttle(cgroup_id(vb->css.cgroup), runtime_ns);
+	atomic64_inc(&vb->events_local_throttled);
+	for (pos = vb; parent_vcpuboost(pos); pos = parent_vcpuboost(pos))
+		atomic64_inc(&pos->events_throttled);
+	irq_work_queue(&vb->events_work);
+	vcpuboost_kick_subtree(vb);
 }
 
 /*
- * Add @delta_ns to the windows held from @vb up to @top. A window is held
- * on every cgroup of that range, limited or not, so that giving it back
- * needs no memory of which budgets applied when it was taken; cgroups
- * above @top, without a budget, are not touched.
+ * A new period: what the pools hold is gone, but for what backs the
+ * windows in force, whose runtime is charged in the new period and so is
+ * taken out of its budget first. Returns what the windows hold.
  */
-static void vcpuboost_window_add(struct vcpuboost_cgroup *vb,
-				 struct vcpuboost_cgroup *top, s64 delta_ns)
+static s64 vcpuboost_period_refill(struct vcpuboost_cgroup *vb)
 {
-	for (;; vb = parent_vcpuboost(vb)) {
-		raw_spin_lock(&vb->lock);
-		vb->reserved_ns += delta_ns;
-		WARN_ON_ONCE(vb->reserved_ns < 0);
-		raw_spin_unlock(&vb->lock);
-		if (vb == top)
-			break;
+	s64 held_ns = 0;
+	int cpu;
+
+	lockdep_assert_held(&vb->lock);
+	for_each_possible_cpu(cpu) {
+		struct vcpuboost_pool *pool = per_cpu_ptr(vb->pool, cpu);
+
+		raw_spin_lock(&pool->lock);
+		pool->runtime_ns = pool->reserved_ns;
+		held_ns += pool->reserved_ns;
+		raw_spin_unlock(&pool->lock);
 	}
+	vb->runtime_ns = vb->quota_ns - held_ns;
+	return held_ns;
+}
+
+static void vcpuboost_period_start(struct vcpuboost_cgroup *vb)
+{
+	lockdep_assert_held(&vb->lock);
+
+	vb->period_active = true;
+	vcpuboost_period_refill(vb);
+	hrtimer_start(&vb->period_timer, ns_to_ktime(vb->period_ns),
+		      HRTIMER_MODE_REL_HARD);
+}
+
+/* Does @vb have a budget of its own to enforce? */
+static bool vcpuboost_budget_finite(struct vcpuboost_cgroup *vb)
+{
+	return READ_ONCE(vb->max_us) != VCPUBOOST_BUDGET_INF &&
+	       READ_ONCE(vb->quota_ns) != VCPUBOOST_BUDGET_INF;
+}
+
+/* What @pool holds beyond its windows. */
+static s64 vcpuboost_pool_spare(struct vcpuboost_pool *pool)
+{
+	lockdep_assert_held(&pool->lock);
+	return pool->runtime_ns - pool->reserved_ns;
+}
+
+/*
+ * A budget that runs out while other CPUs' pools hold some of it beyond
+ * their windows takes that back before anything is refused or throttled.
+ */
+static void vcpuboost_pool_reclaim(struct vcpuboost_cgroup *vb)
+{
+	int cpu;
+
+	lockdep_assert_held(&vb->lock);
+	for_each_possible_cpu(cpu) {
+		struct vcpuboost_pool *pool = per_cpu_ptr(vb->pool, cpu);
+		s64 spare;
+
+		raw_spin_lock(&pool->lock);
+		spare = vcpuboost_pool_spare(pool);
+		if (spare > 0) {
+			pool->runtime_ns -= spare;
+			vb->runtime_ns += spare;
+		}
+		raw_spin_unlock(&pool->lock);
+	}
+}
+
+/*
+ * Is @vb's budget spent: all that this period gave charged, in no pool
+ * any more? Runtime that windows hold but did not spend is not.
+ */
+static bool vcpuboost_budget_spent(struct vcpuboost_cgroup *vb)
+{
+	s64 runtime_ns = vb->runtime_ns;
+	int cpu;
+
+	lockdep_assert_held(&vb->lock);
+	for_each_possible_cpu(cpu) {
+		struct vcpuboost_pool *pool = per_cpu_ptr(vb->pool, cpu);
+
+		raw_spin_lock(&pool->lock);
+		runtime_ns += pool->runtime_ns;
+		raw_spin_unlock(&pool->lock);
+	}
+	return runtime_ns <= 0;
+}
+
+/*
+ * Top up @cpu's pool from @vb's budget. With @want_ns, then reserve a
+ * window of up to @want_ns there, in the same section of the pool's lock:
+ * what it holds beyond its windows, or the window's floor if that is less
+ * but not nothing, so that each pool backs all of its windows but at most
+ * one floor's worth. Without, for a charge, which spent what the pool held.
+ * A pool left with nothing throttles @vb if the budget is spent; if other
+ * windows still hold some of it, only this window is refused.
+ *
+ * Return: the window reserved, 0 if none.
+ */
+static s64 vcpuboost_pool_refill(struct vcpuboost_cgroup *vb, int cpu,
+				 s64 want_ns)
+{
+	struct vcpuboost_pool *pool = per_cpu_ptr(vb->pool, cpu);
+	s64 spare, topup, runtime_ns, window_ns = want_ns;
+	unsigned int nr_cpus = num_online_cpus();
+	bool spent = false;
+
+	raw_spin_lock(&vb->lock);
+	/* Offline: its period timer is stopped for good. */
+	if (vb->quota_ns == VCPUBOOST_BUDGET_INF || vb->folded) {
+		raw_spin_lock(&pool->lock);
+		pool->reserved_ns += window_ns;
+		raw_spin_unlock(&pool->lock);
+		raw_spin_unlock(&vb->lock);
+		return window_ns;
+	}
+	/* Kicked boosts on their way out: nothing to top up or take back. */
+	if (vb->throttled) {
+		raw_spin_unlock(&vb->lock);
+		return 0;
+	}
+	if (!vb->period_active)
+		vcpuboost_period_start(vb);
+	vb->period_used = true;
+
+	raw_spin_lock(&pool->lock);
+	spare = vcpuboost_pool_spare(pool);
+	topup = vcpuboost_pool_topup_ns(spare, vb->runtime_ns, nr_cpus);
+	raw_spin_unlock(&pool->lock);
+	if (spare + topup < VCPUBOOST_ENFORCE_MIN_NS)
+		vcpuboost_pool_reclaim(vb);
+
+	raw_spin_lock(&pool->lock);
+	spare = vcpuboost_pool_spare(pool);
+	topup = vcpuboost_pool_topup_ns(spare, vb->runtime_ns, nr_cpus);
+	pool->runtime_ns += topup;
+	vb->runtime_ns -= topup;
+	spare += topup;
+	if (want_ns) {
+		window_ns = spare > 0 ? min(want_ns, max_t(s64, spare,
+							    VCPUBOOST_ENFORCE_MIN_NS)) : 0;
+		pool->reserved_ns += window_ns;
+		spent = !window_ns;
+	} else {
+		spent = pool->runtime_ns <= 0;
+	}
+	runtime_ns = pool->runtime_ns;
+	raw_spin_unlock(&pool->lock);
+
+	if (spent && vcpuboost_budget_spent(vb)) {
+		WRITE_ONCE(vb->throttled, true);
+		vb->throttled_since = ktime_get_ns();
+		vb->stat.nr_throttled++;
+	} else {
+		spent = false;
+	}
+	raw_spin_unlock(&vb->lock);
+	if (spent)
+		vcpuboost_throttled(vb, runtime_ns);
+	return window_ns;
+}
+
+/* Reserve up to @want_ns in @vb's pool on @cpu; see vcpuboost_pool_refill(). */
+static s64 vcpuboost_pool_reserve(struct vcpuboost_cgroup *vb, int cpu,
+				  s64 want_ns)
+{
+	struct vcpuboost_pool *pool = per_cpu_ptr(vb->pool, cpu);
+	s64 window_ns = want_ns;
+	bool finite = vcpuboost_budget_finite(vb);
+
+	raw_spin_lock(&pool->lock);
+	if (finite) {
+		s64 spare = vcpuboost_pool_spare(pool);
+
+		if (spare < VCPUBOOST_ENFORCE_MIN_NS) {
+			raw_spin_unlock(&pool->lock);
+			return vcpuboost_pool_refill(vb, cpu, want_ns);
+		}
+		window_ns = min(spare, want_ns);
+	}
+	pool->reserved_ns += window_ns;
+	raw_spin_unlock(&pool->lock);
+	return window_ns;
+}
+
+/* The topmost cgroup with a budget on the way up from @vb, or NULL. */
+static struct vcpuboost_cgroup *vcpuboost_budget_top(struct vcpuboost_cgroup *vb)
+{
+	struct vcpuboost_cgroup *top = NULL;
+
+	for (; parent_vcpuboost(vb); vb = parent_vcpuboost(vb))
+		if (READ_ONCE(vb->max_us) != VCPUBOOST_BUDGET_INF)
+			top = vb;
+	return top;
+}
+
+/*
+ * Add @delta_ns to the windows held in the pools of @cpu from @vb up to,
+ * not including, @end. A window is held on every cgroup of its range,
+ * limited or not, so that giving it back needs no memory of which budgets
+ * applied when it was taken; cgroups above its top, without a budget, are
+ * not touched.
+ */
+static void vcpuboost_window_add(struct vcpuboost_cgroup *vb, int cpu,
+				 struct vcpuboost_cgroup *end, s64 delta_ns)
+{
+	for (; vb != end; vb = parent_vcpuboost(vb)) {
+		struct vcpuboost_pool *pool = per_cpu_ptr(vb->pool, cpu);
+
+		raw_spin_lock(&pool->lock);
+		pool->reserved_ns += delta_ns;
+		WARN_ON_ONCE(pool->reserved_ns < 0);
+		raw_spin_unlock(&pool->lock);
+	}
+}
+
+/*
+ * Reserve the same window, up to @want_ns, in the pools of @cpu from @vb
+ * up to @top: the least that any of them can back. A pool that backs less
+ * than the levels below took has them give the difference back.
+ *
+ * Return: the window, 0 if a budget on the way is spent (and throttled).
+ */
+static s64 vcpuboost_window_reserve(struct vcpuboost_cgroup *vb, int cpu,
+				    struct vcpuboost_cgroup *top, s64 want_ns)
+{
+	struct vcpuboost_cgroup *pos = vb;
+	s64 window_ns = want_ns;
+
+	for (;;) {
+		s64 took = vcpuboost_pool_reserve(pos, cpu, window_ns);
+
+		if (took < window_ns)
+			vcpuboost_window_add(vb, cpu, pos, took - window_ns);
+		window_ns = took;
+		if (!window_ns || pos == top)
+			break;
+		pos = parent_vcpuboost(pos);
+	}
+	if (!window_ns)
+		vcpuboost_window_add(vb, cpu, pos, 0);
+	return window_ns;
 }
 
 static void vcpuboost_window_release(struct vcpuboost_task *vt)
 {
 	if (!vt->window_ns)
 		return;
-	vcpuboost_window_add(vt->vb, vt->window_top, -(s64)vt->window_ns);
+	vcpuboost_window_add(vt->vb, vt->pool_cpu,
+			     parent_vcpuboost(vt->window_top),
+			     -(s64)vt->window_ns);
 	vt->window_ns = 0;
 	vt->window_top = NULL;
 }
@@ -332,7 +595,7 @@ static unsigned int vcpuboost_target(struct vcpuboost_task *vt,
  * A throttle kicks the timers below it without their task's lock
  * (vcpuboost_kick_subtree()), so this start may overwrite a kick that came
  * after vcpuboost_target() looked: the throttle is set before the kick
- * (WRITE_ONCE(->throttled) in vcpuboost_budget_charge()), so look again
+ * (WRITE_ONCE(->throttled) in vcpuboost_pool_refill()), so look again
  * rather than wait for the window. Both starts take the timer's base
  * lock, which may order them already; the barrier does not rely on it.
  */
@@ -396,18 +659,18 @@ static void vcpuboost_timer_move_fn(struct irq_work *work)
 /*
  * Fire at the end of the slice or, under a finite budget, at the end of an
  * enforcement window, whichever comes first, so that runtime is charged in
- * time whatever HZ is. A window is a share of the budget no other window
- * holds (vcpuboost_enforce_delay_ns()), so that boosts running at once
- * cannot together spend more than is left before each is charged: a
- * budget far from spent costs one timer per window instead of a poll. A
- * period refill only makes windows short; a budget lowered meanwhile
- * re-arms every boost below it (vcpuboost_revalidate_subtree()).
+ * time whatever HZ is. A window is what the pools of the task's CPU hold
+ * that no other window holds (vcpuboost_window_reserve()), and the boost's
+ * runtime is charged to those pools wherever the task runs, so that boosts
+ * running at once cannot together spend more than the pools were given,
+ * but for one window's floor per pool, before each is charged. A budget
+ * lowered meanwhile re-arms every boost below it
+ * (vcpuboost_revalidate_subtree()).
  */
-static void vcpuboost_arm(struct vcpuboost_task *vt, ktime_t now)
+static bool vcpuboost_arm(struct vcpuboost_task *vt, ktime_t now)
 {
 	struct vcpuboost_cgroup *top;
 	ktime_t expires = vt->deadline;
-	s64 left;
 
 	/*
 	 * No window is held here: vcpuboost_end() gave back the last boost's,
@@ -417,42 +680,24 @@ static void vcpuboost_arm(struct vcpuboost_task *vt, ktime_t now)
 	if (WARN_ON_ONCE(vt->window_ns))
 		vcpuboost_window_close(vt);
 
-	left = vcpuboost_budget_unreserved(vt->vb, &top);
-	if (top) {
-		u64 delay = vcpuboost_enforce_delay_ns(left, num_online_cpus());
-
-		expires = min(expires, ktime_add(now, ns_to_ktime(delay)));
-		if (ktime_after(expires, now)) {
-			vt->window_ns = ktime_to_ns(ktime_sub(expires, now));
-			vt->window_top = top;
-			vcpuboost_window_add(vt->vb, top, vt->window_ns);
-		}
+	/* Read by vcpuboost_charge() without the task's lock. */
+	WRITE_ONCE(vt->pool_cpu, task_cpu(vt->task));
+	top = vcpuboost_budget_top(vt->vb);
+	if (top && ktime_after(expires, now)) {
+		vt->window_ns = vcpuboost_window_reserve(vt->vb, vt->pool_cpu, top,
+							 ktime_to_ns(ktime_sub(expires, now)));
+		/*
+		 * None: a budget is spent, or what is left of it is held by
+		 * other boosts' windows; this one ends, and its triggers
+		 * boost again when reported again.
+		 */
+		if (!vt->window_ns)
+			return false;
+		vt->window_top = top;
+		expires = ktime_add_ns(now, vt->window_ns);
 	}
 	vcpuboost_timer_start(vt, expires);
-}
-
-static void vcpuboost_grant(struct vcpuboost_task *vt,
-			    struct vcpuboost_cgroup *vb, unsigned int level)
-{
-	ktime_t now = ktime_get();
-
-	/* The grant pins the cgroup it is charged to until it ends. */
-	if (!css_tryget_online(&vb->css))
-		return;
-
-	raw_spin_lock(&vb->lock);
-	vb->stat.grants++;
-	vb->nr_boosted++;
-	list_add_tail(&vt->node, &vb->boosted);
-	raw_spin_unlock(&vb->lock);
-
-	vt->vb = vb;
-	vt->level = level;
-	vt->start = now;
-	vt->deadline = ktime_add_us(now, READ_ONCE(vb->slice_us));
-	vcpuboost_arm(vt, now);
-	vcpuboost_set_prio(vt, level);
-	trace_vcpuboost_grant(vt->task, level, cgroup_id(vb->css.cgroup));
+	return true;
 }
 
 static void vcpuboost_end(struct vcpuboost_task *vt,
@@ -492,6 +737,32 @@ static void vcpuboost_end(struct vcpuboost_task *vt,
 		if (vt->requested[t])
 			vt->consumed |= BIT(t);
 	css_put(&vb->css);
+}
+
+static void vcpuboost_grant(struct vcpuboost_task *vt,
+			    struct vcpuboost_cgroup *vb, unsigned int level)
+{
+	ktime_t now = ktime_get();
+
+	/* The grant pins the cgroup it is charged to until it ends. */
+	if (!css_tryget_online(&vb->css))
+		return;
+
+	raw_spin_lock(&vb->lock);
+	vb->stat.grants++;
+	vb->nr_boosted++;
+	list_add_tail(&vt->node, &vb->boosted);
+	raw_spin_unlock(&vb->lock);
+
+	vt->vb = vb;
+	vt->level = level;
+	vt->start = now;
+	vt->deadline = ktime_add_us(now, READ_ONCE(vb->slice_us));
+	trace_vcpuboost_grant(vt->task, level, cgroup_id(vb->css.cgroup));
+	if (vcpuboost_arm(vt, now))
+		vcpuboost_set_prio(vt, level);
+	else
+		vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
 }
 
 /*
@@ -716,8 +987,10 @@ static enum hrtimer_restart vcpuboost_task_timer_fn(struct hrtimer *timer)
 	vcpuboost_window_close(vt);
 	vcpuboost_task_update(vt, VCPUBOOST_CAUSE_POLICY, 0);
 	if (vt->level) {
-		vcpuboost_arm(vt, now);
-		vcpuboost_timer_follow(vt);
+		if (vcpuboost_arm(vt, now))
+			vcpuboost_timer_follow(vt);
+		else
+			vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
 	}
 unlock:
 	raw_spin_unlock(&vt->lock);
@@ -799,6 +1072,29 @@ void vcpuboost_revoke(struct task_struct *p)
 	rcu_read_unlock();
 }
 
+/*
+ * Collect the boosts in force below @top on @boosts, under their cgroups'
+ * locks; their task's lock nests outside, so each is looked at afterwards.
+ * Under vcpuboost_mutex and RCU, which keeps the task state of tasks
+ * released meanwhile.
+ */
+static void vcpuboost_collect_boosts(struct vcpuboost_cgroup *top,
+				     struct list_head *boosts)
+{
+	struct cgroup_subsys_state *pos;
+	struct vcpuboost_task *vt;
+
+	lockdep_assert_held(&vcpuboost_mutex);
+	css_for_each_descendant_pre(pos, &top->css) {
+		struct vcpuboost_cgroup *vb = css_vcpuboost(pos);
+
+		raw_spin_lock_irq(&vb->lock);
+		list_for_each_entry(vt, &vb->boosted, node)
+			list_add_tail(&vt->revalidate_node, boosts);
+		raw_spin_unlock_irq(&vb->lock);
+	}
+}
+
 /**
  * vcpuboost_revalidate_subtree - apply a policy change to the boosts in force
  * @top: the cgroup whose settings changed
@@ -806,30 +1102,19 @@ void vcpuboost_revoke(struct task_struct *p)
  * Ends at once the boosts below @top that the new settings no longer allow,
  * and arms the timer of every other one for the new settings, so that a
  * budget made finite is enforced from now on, not from the next grant.
- * Boosts are collected under their cgroup's lock and updated under their
- * task's, which nests outside it; one RCU section keeps the task state of
- * tasks released meanwhile.
+ * A boost whose window the budget can no longer back ends.
  *
  * Context: Process context, vcpuboost_mutex held.
  */
 void vcpuboost_revalidate_subtree(struct vcpuboost_cgroup *top)
 {
-	struct cgroup_subsys_state *pos;
 	struct vcpuboost_task *vt, *tmp;
 	LIST_HEAD(boosts);
 
 	lockdep_assert_held(&vcpuboost_mutex);
 
 	rcu_read_lock();
-	css_for_each_descendant_pre(pos, &top->css) {
-		struct vcpuboost_cgroup *vb = css_vcpuboost(pos);
-
-		raw_spin_lock_irq(&vb->lock);
-		list_for_each_entry(vt, &vb->boosted, node)
-			list_add_tail(&vt->revalidate_node, &boosts);
-		raw_spin_unlock_irq(&vb->lock);
-	}
-
+	vcpuboost_collect_boosts(top, &boosts);
 	list_for_each_entry_safe(vt, tmp, &boosts, revalidate_node) {
 		list_del_init(&vt->revalidate_node);
 		raw_spin_lock_irq(&vt->lock);
@@ -837,100 +1122,30 @@ void vcpuboost_revalidate_subtree(struct vcpuboost_cgroup *top)
 			vcpuboost_window_close(vt);
 			vcpuboost_task_update(vt, VCPUBOOST_CAUSE_POLICY, 0);
 		}
-		if (vt->level)
-			vcpuboost_arm(vt, ktime_get());
+		if (vt->level && !vcpuboost_arm(vt, ktime_get()))
+			vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
 		raw_spin_unlock_irq(&vt->lock);
 	}
 	rcu_read_unlock();
 }
 
 /*
- * End every boost below a throttled cgroup. The caller may hold an rq lock,
- * so the boosts are ended by their own timers, fired now.
+ * Charge @delta_ns to @vb's pool on @cpu; when that spends it, top it up
+ * from the budget, and throttle @vb if nothing is left.
  */
-static void vcpuboost_kick_subtree(struct vcpuboost_cgroup *top)
+static void vcpuboost_budget_charge(struct vcpuboost_cgroup *vb, int cpu,
+				    u64 delta_ns)
 {
-	struct cgroup_subsys_state *pos;
-	struct vcpuboost_task *vt;
+	struct vcpuboost_pool *pool = per_cpu_ptr(vb->pool, cpu);
+	bool spent;
 
-	rcu_read_lock();
-	css_for_each_descendant_pre(pos, &top->css) {
-		struct vcpuboost_cgroup *vb = css_vcpuboost(pos);
+	raw_spin_lock(&pool->lock);
+	pool->runtime_ns -= delta_ns;
+	spent = pool->runtime_ns <= 0;
+	raw_spin_unlock(&pool->lock);
 
-		raw_spin_lock(&vb->lock);
-		list_for_each_entry(vt, &vb->boosted, node)
-			hrtimer_start(&vt->timer, 0, HRTIMER_MODE_REL_HARD);
-		raw_spin_unlock(&vb->lock);
-	}
-	rcu_read_unlock();
-}
-
-/**
- * vcpuboost_events_fn - notify the events files of a throttled cgroup
- * @work: the cgroup's events_work
- *
- * cgroup_file_notify() takes a spinlock_t and wakes pollers: not something
- * to do under an rq lock, nor in hardirq context on PREEMPT_RT.
- */
-void vcpuboost_events_fn(struct irq_work *work)
-{
-	struct vcpuboost_cgroup *vb =
-		container_of(work, struct vcpuboost_cgroup, events_work);
-
-	cgroup_file_notify(&vb->events_local_file);
-	for (; parent_vcpuboost(vb); vb = parent_vcpuboost(vb))
-		cgroup_file_notify(&vb->events_file);
-}
-
-static void vcpuboost_throttled(struct vcpuboost_cgroup *vb, s64 runtime_ns)
-{
-	struct vcpuboost_cgroup *pos;
-
-	trace_vcpuboost_throttle(cgroup_id(vb->css.cgroup), runtime_ns);
-	atomic64_inc(&vb->events_local_throttled);
-	for (pos = vb; parent_vcpuboost(pos); pos = parent_vcpuboost(pos))
-		atomic64_inc(&pos->events_throttled);
-	irq_work_queue(&vb->events_work);
-	vcpuboost_kick_subtree(vb);
-}
-
-static void vcpuboost_period_start(struct vcpuboost_cgroup *vb)
-{
-	lockdep_assert_held(&vb->lock);
-
-	vb->period_active = true;
-	vb->runtime_ns = vb->quota_ns;
-	hrtimer_start(&vb->period_timer, ns_to_ktime(vb->period_ns),
-		      HRTIMER_MODE_REL_HARD);
-}
-
-/* Charge @delta_ns to @vb's budget; throttle it if that spends it. */
-static void vcpuboost_budget_charge(struct vcpuboost_cgroup *vb, u64 delta_ns)
-{
-	bool throttle = false;
-	s64 runtime_ns;
-
-	raw_spin_lock(&vb->lock);
-	/* Offline: its period timer is stopped for good. */
-	if (vb->quota_ns == VCPUBOOST_BUDGET_INF || vb->folded) {
-		raw_spin_unlock(&vb->lock);
-		return;
-	}
-	if (!vb->period_active)
-		vcpuboost_period_start(vb);
-	vb->period_used = true;
-	vb->runtime_ns -= delta_ns;
-	runtime_ns = vb->runtime_ns;
-	if (runtime_ns <= 0 && !vb->throttled) {
-		WRITE_ONCE(vb->throttled, true);
-		vb->throttled_since = ktime_get_ns();
-		vb->stat.nr_throttled++;
-		throttle = true;
-	}
-	raw_spin_unlock(&vb->lock);
-
-	if (throttle)
-		vcpuboost_throttled(vb, runtime_ns);
+	if (spent)
+		vcpuboost_pool_refill(vb, cpu, 0);
 }
 
 /**
@@ -939,7 +1154,8 @@ static void vcpuboost_budget_charge(struct vcpuboost_cgroup *vb, u64 delta_ns)
  *	one that ran inherited
  * @delta_exec: the runtime, in ns
  *
- * Charged to the cgroup of @p's grant and to every ancestor with a budget.
+ * Charged to the cgroup of @p's grant and to every ancestor with a budget,
+ * in the pools of the CPU its window was taken on.
  *
  * Context: The scheduler's runtime accounting, with @p's rq lock held.
  */
@@ -947,22 +1163,29 @@ void vcpuboost_charge(struct task_struct *p, u64 delta_exec)
 {
 	struct vcpuboost_task *vt = READ_ONCE(p->vcpuboost);
 	struct vcpuboost_cgroup *vb = vt ? READ_ONCE(vt->vb) : NULL;
+	struct vcpuboost_pool *pool;
+	int cpu;
 
 	/*
 	 * @p is the running task or, through PI, its donor, whose grant may
 	 * be ending on another CPU: RCU (interrupts are off) keeps the state
 	 * and the cgroup, and a cgroup gone offline takes no more charges.
+	 * The grant's pools then may already be another's; any pool of the
+	 * cgroup is a share of the same budget.
 	 */
 	if (!vb)
 		return;
-	raw_spin_lock(&vb->lock);
-	if (!vb->folded)
-		vb->stat.boosted_ns += delta_exec;
-	raw_spin_unlock(&vb->lock);
+	cpu = READ_ONCE(vt->pool_cpu);
+	pool = per_cpu_ptr(vb->pool, cpu);
+	raw_spin_lock(&pool->lock);
+	/* Summed into the parent's counters under this lock (css_offline). */
+	if (!READ_ONCE(vb->folded))
+		pool->boosted_ns += delta_exec;
+	raw_spin_unlock(&pool->lock);
 
 	for (; parent_vcpuboost(vb); vb = parent_vcpuboost(vb))
-		if (READ_ONCE(vb->max_us) != VCPUBOOST_BUDGET_INF)
-			vcpuboost_budget_charge(vb, delta_exec);
+		if (vcpuboost_budget_finite(vb))
+			vcpuboost_budget_charge(vb, cpu, delta_exec);
 }
 
 /*
@@ -980,8 +1203,13 @@ static enum hrtimer_restart vcpuboost_period_timer_fn(struct hrtimer *timer)
 		vb->stat.throttled_ns += ktime_get_ns() - vb->throttled_since;
 		WRITE_ONCE(vb->throttled, false);
 	}
-	if (vb->period_used && vb->quota_ns != VCPUBOOST_BUDGET_INF) {
-		vb->runtime_ns = vb->quota_ns;
+	/*
+	 * A period runs on while windows spend what the last one gave,
+	 * which their charges and reservations need not top up: stopped,
+	 * what they give back would outlive every period.
+	 */
+	if (vb->quota_ns != VCPUBOOST_BUDGET_INF &&
+	    (vcpuboost_period_refill(vb) || vb->period_used)) {
 		vb->period_used = false;
 		hrtimer_forward_now(timer, ns_to_ktime(vb->period_ns));
 		ret = HRTIMER_RESTART;
@@ -995,13 +1223,60 @@ static enum hrtimer_restart vcpuboost_period_timer_fn(struct hrtimer *timer)
 /**
  * vcpuboost_cgroup_init_budget - set up a new cgroup's budget: unlimited
  * @vb: the cgroup
+ *
+ * Return: 0, or -ENOMEM.
  */
-void vcpuboost_cgroup_init_budget(struct vcpuboost_cgroup *vb)
+int vcpuboost_cgroup_init_budget(struct vcpuboost_cgroup *vb)
 {
+	int cpu;
+
+	vb->pool = alloc_percpu(struct vcpuboost_pool);
+	if (!vb->pool)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		raw_spin_lock_init(&per_cpu_ptr(vb->pool, cpu)->lock);
 	vb->quota_ns = VCPUBOOST_BUDGET_INF;
 	vb->period_ns = vb->period_us * NSEC_PER_USEC;
 	hrtimer_init(&vb->period_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	vb->period_timer.function = vcpuboost_period_timer_fn;
+	return 0;
+}
+
+/**
+ * vcpuboost_cgroup_free_budget - free a cgroup's budget
+ * @vb: a cgroup no boost is charged to any more
+ */
+void vcpuboost_cgroup_free_budget(struct vcpuboost_cgroup *vb)
+{
+	int cpu;
+
+	hrtimer_cancel(&vb->period_timer);
+	/* Every boost below ended, and gave its enforcement window back. */
+	for_each_possible_cpu(cpu)
+		WARN_ON_ONCE(per_cpu_ptr(vb->pool, cpu)->reserved_ns);
+	free_percpu(vb->pool);
+}
+
+/**
+ * vcpuboost_cgroup_boosted_ns - the boosted runtime of a cgroup's own tasks
+ * @vb: the cgroup
+ *
+ * Context: Any but the charge path; may nest in the cgroup's lock.
+ */
+u64 vcpuboost_cgroup_boosted_ns(struct vcpuboost_cgroup *vb)
+{
+	unsigned long flags;
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct vcpuboost_pool *pool = per_cpu_ptr(vb->pool, cpu);
+
+		raw_spin_lock_irqsave(&pool->lock, flags);
+		sum += pool->boosted_ns;
+		raw_spin_unlock_irqrestore(&pool->lock, flags);
+	}
+	return sum;
 }
 
 /**
@@ -1011,24 +1286,48 @@ void vcpuboost_cgroup_init_budget(struct vcpuboost_cgroup *vb)
  * @period_us: the new period
  *
  * The budget is refilled and a throttle lifted, as a write of cpu.max does;
- * a new period length takes effect from the next period.
+ * a new period length takes effect from the next period. The boosts below
+ * take their windows anew from the new budget.
  *
  * Context: Process context, vcpuboost_mutex held.
  */
 void vcpuboost_cgroup_set_budget(struct vcpuboost_cgroup *vb, u64 max_us,
 				 u64 period_us)
 {
+	int cpu;
+
 	lockdep_assert_held(&vcpuboost_mutex);
 
 	raw_spin_lock_irq(&vb->lock);
-	vb->quota_ns = vcpuboost_quota_ns(max_us);
+	/* Both at once: a finite max_us with an infinite quota backs nothing. */
+	WRITE_ONCE(vb->quota_ns, vcpuboost_quota_ns(max_us));
+	WRITE_ONCE(vb->max_us, max_us);
 	vb->period_ns = period_us * NSEC_PER_USEC;
+	/*
+	 * What the pools hold was taken from the old budget, also what backs
+	 * the windows in force: from here on those spend the new one, and
+	 * their charges top their pools up from it.
+	 */
+	for_each_possible_cpu(cpu) {
+		struct vcpuboost_pool *pool = per_cpu_ptr(vb->pool, cpu);
+
+		raw_spin_lock(&pool->lock);
+		pool->runtime_ns = 0;
+		raw_spin_unlock(&pool->lock);
+	}
 	vb->runtime_ns = vb->quota_ns;
 	if (vb->throttled) {
 		vb->stat.throttled_ns += ktime_get_ns() - vb->throttled_since;
 		WRITE_ONCE(vb->throttled, false);
 	}
-	raw_spin_unlock_irq(&vb->lock);
+	raw_spin_unlock(&vb->lock);
+	/*
+	 * Have the boosts below close their windows and take new ones now,
+	 * from their timers, rather than when the writer, which they may
+	 * keep off its CPU, gets to them.
+	 */
+	vcpuboost_kick_subtree(vb);
+	local_irq_enable();
 }
 
 /**

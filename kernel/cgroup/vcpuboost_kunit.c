@@ -253,16 +253,26 @@ static void budget_arithmetic(struct kunit *test)
 			VCPUBOOST_PERIOD_MAX_US * 8192 * NSEC_PER_USEC);
 }
 
-static void enforce_delay(struct kunit *test)
+static void pool_topup(struct kunit *test)
 {
-	/* Spread over the CPUs that could spend it at once. */
-	KUNIT_EXPECT_EQ(test, vcpuboost_enforce_delay_ns(20000000, 2), 10000000ULL);
-	KUNIT_EXPECT_EQ(test, vcpuboost_enforce_delay_ns(20000000, 1), 20000000ULL);
-	/* Never a poll faster than the floor, which keeps the overshoot bound. */
-	KUNIT_EXPECT_EQ(test, vcpuboost_enforce_delay_ns(1000, 4), VCPUBOOST_ENFORCE_MIN_NS);
-	KUNIT_EXPECT_EQ(test, vcpuboost_enforce_delay_ns(0, 2), VCPUBOOST_ENFORCE_MIN_NS);
-	KUNIT_EXPECT_EQ(test, vcpuboost_enforce_delay_ns(-5000, 2), VCPUBOOST_ENFORCE_MIN_NS);
-	KUNIT_EXPECT_EQ(test, vcpuboost_enforce_delay_ns(20000000, 0), 20000000ULL);
+	const s64 slice = VCPUBOOST_POOL_SLICE_NS;
+
+	/* A pool that still holds a window's floor takes nothing. */
+	KUNIT_EXPECT_EQ(test, vcpuboost_pool_topup_ns(VCPUBOOST_ENFORCE_MIN_NS,
+						      S64_MAX, 2), 0);
+	/* One short takes its CPU's share of what is left... */
+	KUNIT_EXPECT_EQ(test, vcpuboost_pool_topup_ns(0, 400000000, 2), 200000000);
+	KUNIT_EXPECT_EQ(test, vcpuboost_pool_topup_ns(100000, 400000000, 4), 100000000);
+	/* ...also when its windows hold more than it has... */
+	KUNIT_EXPECT_EQ(test, vcpuboost_pool_topup_ns(-2000000, 400000000, 2), 200000000);
+	/* ...but at least a slice, */
+	KUNIT_EXPECT_EQ(test, vcpuboost_pool_topup_ns(0, 6000000, 2), slice);
+	KUNIT_EXPECT_EQ(test, vcpuboost_pool_topup_ns(0, 6000000, 0), 6000000);
+	/* and never more than the budget has left. */
+	KUNIT_EXPECT_EQ(test, vcpuboost_pool_topup_ns(0, 300000, 2), 300000);
+	KUNIT_EXPECT_EQ(test, vcpuboost_pool_topup_ns(0, 0, 2), 0);
+	KUNIT_EXPECT_EQ(test, vcpuboost_pool_topup_ns(0, -1000, 2), 0);
+	/* A window's floor, the most a pool leaves unbacked, keeps the bound. */
 	KUNIT_EXPECT_LT(test, VCPUBOOST_ENFORCE_MIN_NS, 1000 * NSEC_PER_USEC);
 }
 
@@ -290,7 +300,7 @@ static struct kunit_case vcpuboost_test_cases[] = {
 	KUNIT_CASE(effective_ceiling),
 	KUNIT_CASE(grant_level),
 	KUNIT_CASE(budget_arithmetic),
-	KUNIT_CASE(enforce_delay),
+	KUNIT_CASE(pool_topup),
 	KUNIT_CASE(split_fields),
 	{}
 };

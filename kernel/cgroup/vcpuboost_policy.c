@@ -284,18 +284,18 @@ u64 vcpuboost_quota_ns(u64 max_us)
 EXPORT_SYMBOL_IF_KUNIT(vcpuboost_quota_ns);
 
 /*
- * The enforcement window of a boost, with @left_ns of budget left that no
- * other window holds: a share of it for each of @nr_cpus CPUs that may run
- * a boost at once, and never less than the floor. Safety comes from the
- * windows being taken out of what is left, not from @nr_cpus, which only
- * sizes the shares: a budget far from spent costs one timer per window
- * instead of a poll.
+ * How much a CPU's pool, holding @spare_ns beyond its windows, takes from
+ * @budget_ns, what its cgroup's budget has left, once it holds less than
+ * an enforcement window's floor: a share of it for each of @nr_cpus CPUs
+ * that may spend it at once, but at least a slice, so that a budget far
+ * from spent costs a timer per long window instead of a poll, and a
+ * budget near its end is not split finer than a slice.
  */
-u64 vcpuboost_enforce_delay_ns(s64 left_ns, unsigned int nr_cpus)
+s64 vcpuboost_pool_topup_ns(s64 spare_ns, s64 budget_ns, unsigned int nr_cpus)
 {
-	if (left_ns <= 0)
-		return VCPUBOOST_ENFORCE_MIN_NS;
-	return max_t(u64, div_u64(left_ns, max(nr_cpus, 1U)),
-		     VCPUBOOST_ENFORCE_MIN_NS);
+	if (budget_ns <= 0 || spare_ns >= VCPUBOOST_ENFORCE_MIN_NS)
+		return 0;
+	return min_t(s64, max_t(s64, div_u64(budget_ns, max(nr_cpus, 1U)),
+				VCPUBOOST_POOL_SLICE_NS), budget_ns);
 }
-EXPORT_SYMBOL_IF_KUNIT(vcpuboost_enforce_delay_ns);
+EXPORT_SYMBOL_IF_KUNIT(vcpuboost_pool_topup_ns);
