@@ -37,9 +37,10 @@
 
 /*
  * A boosted task with a finite budget above it is charged, whatever HZ is,
- * at the end of an enforcement window taken out of the budget left, and
- * never more often than this: once the budget left is shared out, each CPU
- * overshoots it by at most this and the timer's latency, inside the 1000us
+ * at the end of an enforcement window taken out of its CPU's pools, and
+ * never more often than this: a window is at least this long, and a pool
+ * backs all of its windows but at most one such floor, so each CPU
+ * overshoots by at most this and the timer's latency, inside the 1000us
  * per CPU the interface promises. (Runtime an rt_mutex owner runs on a
  * boosted waiter's behalf is charged at the owner's own ticks.)
  */

@@ -247,15 +247,6 @@ static bool vcpuboost_budget_blocked(struct vcpuboost_cgroup *vb)
 	return false;
 }
 
-/* Does a budget on the way up have to be enforced while @vb boosts? */
-static bool vcpuboost_budget_limited(struct vcpuboost_cgroup *vb)
-{
-	for (; parent_vcpuboost(vb); vb = parent_vcpuboost(vb))
-		if (READ_ONCE(vb->max_us) != VCPUBOOST_BUDGET_INF)
-			return true;
-	return false;
-}
-
 /*
  * End every boost below a throttled cgroup. The caller may hold an rq lock,
  * so the boosts are ended by their own timers, fired now.
@@ -547,8 +538,6 @@ static s64 vcpuboost_window_reserve(struct vcpuboost_cgroup *vb, int cpu,
 			break;
 		pos = parent_vcpuboost(pos);
 	}
-	if (!window_ns)
-		vcpuboost_window_add(vb, cpu, pos, 0);
 	return window_ns;
 }
 
@@ -574,7 +563,7 @@ static void vcpuboost_window_release(struct vcpuboost_task *vt)
 static void vcpuboost_window_close(struct vcpuboost_task *vt)
 {
 	lockdep_assert_held(&vt->lock);
-	if (vt->window_ns || vcpuboost_budget_limited(vt->vb))
+	if (vt->window_ns || vcpuboost_budget_top(vt->vb))
 		task_sched_runtime(vt->task);
 	vcpuboost_window_release(vt);
 }
@@ -730,7 +719,8 @@ static void vcpuboost_end(struct vcpuboost_task *vt,
 
 	trace_vcpuboost_end(vt->task, reason,
 			    ktime_to_ns(ktime_sub(ktime_get(), vt->start)));
-	vt->vb = NULL;
+	/* Read by vcpuboost_charge() without the task's lock. */
+	WRITE_ONCE(vt->vb, NULL);
 	vt->level = 0;
 	/* What asked for this boost has had it: only a new report boosts again. */
 	for (t = 0; t < NR_VCPUBOOST_TRIGGERS; t++)
@@ -1250,7 +1240,7 @@ void vcpuboost_cgroup_free_budget(struct vcpuboost_cgroup *vb)
 {
 	int cpu;
 
-	hrtimer_cancel(&vb->period_timer);
+	vcpuboost_cgroup_stop(vb);
 	/* Every boost below ended, and gave its enforcement window back. */
 	for_each_possible_cpu(cpu)
 		WARN_ON_ONCE(per_cpu_ptr(vb->pool, cpu)->reserved_ns);
@@ -1298,7 +1288,9 @@ void vcpuboost_cgroup_set_budget(struct vcpuboost_cgroup *vb, u64 max_us,
 
 	lockdep_assert_held(&vcpuboost_mutex);
 
-	raw_spin_lock_irq(&vb->lock);
+	/* Off until the kick below is done: it takes cgroup locks without. */
+	local_irq_disable();
+	raw_spin_lock(&vb->lock);
 	/* Both at once: a finite max_us with an infinite quota backs nothing. */
 	WRITE_ONCE(vb->quota_ns, vcpuboost_quota_ns(max_us));
 	WRITE_ONCE(vb->max_us, max_us);

@@ -566,7 +566,7 @@ void __kvm_vcpu_boost_block(struct kvm_vcpu *vcpu)
 }
 
 /**
- * __kvm_vcpu_boost_thread_change - leave the thread KVM_RUN ran on
+ * kvm_vcpu_boost_thread_change - leave the thread KVM_RUN ran on
  * @vcpu: the vCPU, whose KVM_RUN now comes from another thread
  *
  * What was reported went to the old thread, which would keep its boost
@@ -578,9 +578,13 @@ void __kvm_vcpu_boost_block(struct kvm_vcpu *vcpu)
  * replaced it, after an RCU grace period, and the new thread is on its way
  * into the guest, which takes them.
  *
- * Context: Task, vcpu->mutex held, before vcpu->pid changes.
+ * Run whether or not the VM reports yet: its VMM may enable
+ * KVM_CAP_VCPU_BOOST meanwhile.
+ *
+ * Context: Task, vcpu->mutex held, before vcpu->pid changes
+ * (kvm_arch_vcpu_run_pid_change()).
  */
-void __kvm_vcpu_boost_thread_change(struct kvm_vcpu *vcpu)
+void kvm_vcpu_boost_thread_change(struct kvm_vcpu *vcpu)
 {
 	unsigned long flags;
 

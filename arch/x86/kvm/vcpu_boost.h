@@ -24,7 +24,7 @@ void __kvm_vcpu_boost_guest_exit(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_guest_enter(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_block(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_unblock(struct kvm_vcpu *vcpu);
-void __kvm_vcpu_boost_thread_change(struct kvm_vcpu *vcpu);
+void kvm_vcpu_boost_thread_change(struct kvm_vcpu *vcpu);
 void __kvm_vcpu_boost_thread_changed(struct kvm_vcpu *vcpu);
 
 /*
@@ -151,17 +151,7 @@ static inline void kvm_vcpu_boost_unblock(struct kvm_vcpu *vcpu)
 		__kvm_vcpu_boost_unblock(vcpu);
 }
 
-/*
- * KVM_RUN from a thread other than the last one's, before vcpu->pid
- * changes (kvm_arch_vcpu_run_pid_change()), and at the start of that
- * KVM_RUN, once it has. Whether or not the VM reports yet: its VMM may
- * enable KVM_CAP_VCPU_BOOST meanwhile.
- */
-static inline void kvm_vcpu_boost_thread_change(struct kvm_vcpu *vcpu)
-{
-	__kvm_vcpu_boost_thread_change(vcpu);
-}
-
+/* At the start of a KVM_RUN that kvm_vcpu_boost_thread_change() preceded. */
 static inline void kvm_vcpu_boost_thread_changed(struct kvm_vcpu *vcpu)
 {
 	if (unlikely(READ_ONCE(vcpu->arch.boost.thread_change)))
