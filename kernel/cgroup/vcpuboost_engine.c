@@ -44,6 +44,7 @@
 #include <linux/sched/cputime.h>
 #include <linux/sched/rt.h>
 #include <linux/sched/task.h>
+#include <uapi/linux/sched/types.h>
 #include <linux/slab.h>
 
 #include "vcpuboost-internal.h"
@@ -76,9 +77,18 @@ static DEFINE_PER_CPU(struct vcpuboost_unmanaged, vcpuboost_unmanaged);
 /*
  * Boosted or unboosted tasks that are blocked on an rt_mutex, whose owner's
  * inherited priority has to follow: see vcpuboost_set_prio(). The worker
- * is SCHED_FIFO (sched_set_fifo()), so that an owner that a boost made
- * real-time does not keep the worker that ends that off the CPU.
+ * is SCHED_DEADLINE: an owner that a boost made real-time, at up to FIFO
+ * 99, and other real-time tasks on the other CPUs must not keep off every
+ * CPU the worker that ends that boost. Only a deadline task preempts them.
+ * It may take 200 us within 1 ms, every 10 ms (2% of a CPU): a chain walk
+ * drops its locks at every step, so one throttled midway goes on in the
+ * next period, and boosts end within a millisecond of their worker's
+ * wakeup while it keeps to its reservation.
  */
+#define VCPUBOOST_PI_RUNTIME_NS		(200 * NSEC_PER_USEC)
+#define VCPUBOOST_PI_DEADLINE_NS	(1 * NSEC_PER_MSEC)
+#define VCPUBOOST_PI_PERIOD_NS		(10 * NSEC_PER_MSEC)
+
 static LIST_HEAD(vcpuboost_pi_list);
 static DEFINE_RAW_SPINLOCK(vcpuboost_pi_lock);
 static struct kthread_worker *vcpuboost_pi_worker;
@@ -146,6 +156,13 @@ static void vcpuboost_set_prio(struct vcpuboost_task *vt, unsigned int level)
 
 static int __init vcpuboost_pi_init(void)
 {
+	struct sched_attr attr = {
+		.size		= sizeof(attr),
+		.sched_policy	= SCHED_DEADLINE,
+		.sched_runtime	= VCPUBOOST_PI_RUNTIME_NS,
+		.sched_deadline	= VCPUBOOST_PI_DEADLINE_NS,
+		.sched_period	= VCPUBOOST_PI_PERIOD_NS,
+	};
 	struct kthread_worker *worker;
 
 	worker = kthread_create_worker(0, "vcpuboost_pi");
@@ -154,7 +171,19 @@ static int __init vcpuboost_pi_init(void)
 			worker);
 		return PTR_ERR(worker);
 	}
-	sched_set_fifo(worker->task);
+	/*
+	 * A deadline task has to be free to run on every CPU of its root
+	 * domain, which the kthread is not where nohz_full= keeps kthreads
+	 * to housekeeping CPUs: there, FIFO is the best it can have, and an
+	 * ended boost waits for the worker like any FIFO 50 task.
+	 */
+	if (!cpumask_subset(cpu_active_mask, worker->task->cpus_ptr)) {
+		pr_info("vcpuboost: PI worker confined to housekeeping CPUs: SCHED_FIFO, not SCHED_DEADLINE\n");
+		sched_set_fifo(worker->task);
+	} else if (WARN_ON_ONCE(sched_setattr_nocheck(worker->task, &attr))) {
+		/* Nothing runs at deadline yet: this cannot fail but by a bug. */
+		sched_set_fifo(worker->task);
+	}
 	vcpuboost_pi_worker = worker;
 	return 0;
 }
@@ -744,7 +773,7 @@ static void vcpuboost_grant(struct vcpuboost_task *vt,
 	list_add_tail(&vt->node, &vb->boosted);
 	raw_spin_unlock(&vb->lock);
 
-	vt->vb = vb;
+	WRITE_ONCE(vt->vb, vb);
 	vt->level = level;
 	vt->start = now;
 	vt->deadline = ktime_add_us(now, READ_ONCE(vb->slice_us));

@@ -152,13 +152,13 @@ static int expect_report(pid_t pid, const char *trigger, int level, long expect)
 	return !vb_report(pid, trigger, level) && expect_prio(pid, expect);
 }
 
-static void pin(pid_t pid, int cpu)
+static int pin(pid_t pid, int cpu)
 {
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	sched_setaffinity(pid, sizeof(set), &set);
+	return sched_setaffinity(pid, sizeof(set), &set);
 }
 
 /* Every CPU for the calling thread again, after pin(0, ...) */
@@ -204,8 +204,8 @@ static pid_t spawn_body(const char *cg, int cpu, void (*body)(void))
 		close(sync[0]);
 		if (cg && cg_enter_current(cg))
 			exit(1);
-		if (cpu >= 0)
-			pin(0, cpu);
+		if (cpu >= 0 && pin(0, cpu))
+			exit(1);
 		if (write(sync[1], "x", 1) != 1)
 			exit(1);
 		body();
@@ -843,17 +843,21 @@ static char task_state(pid_t pid)
 	return p ? *p : '?';
 }
 
-/* A PI futex (a 32-bit word) in memory shared with the children */
+/*
+ * Two PI futexes (32-bit words) in memory shared with the children: the
+ * tests use the first, and a chain of two owners the second too.
+ */
 static unsigned int *pi_futex;
 
 /* Map pi_futex, unlocked; the test munmap()s it when done. */
 static int pi_futex_map(void)
 {
-	pi_futex = mmap(NULL, sizeof(*pi_futex), PROT_READ | PROT_WRITE,
+	pi_futex = mmap(NULL, 2 * sizeof(*pi_futex), PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (pi_futex == MAP_FAILED)
 		return -1;
-	*pi_futex = 0;
+	pi_futex[0] = 0;
+	pi_futex[1] = 0;
 	return 0;
 }
 
@@ -863,9 +867,14 @@ struct pi_owner {
 	pid_t tid;
 };
 
+static long futex_pi_at(unsigned int *word, int op)
+{
+	return syscall(SYS_futex, word, op, 0, NULL, NULL, 0);
+}
+
 static long futex_pi(int op)
 {
-	return syscall(SYS_futex, pi_futex, op, 0, NULL, NULL, 0);
+	return futex_pi_at(pi_futex, op);
 }
 
 static void *pi_owner_fn(void *arg)
@@ -982,7 +991,7 @@ cleanup:
 			close(ready[i]);
 	if (go[0] >= 0)
 		close(go[0]);
-	munmap(pi_futex, sizeof(*pi_futex));
+	munmap(pi_futex, 2 * sizeof(*pi_futex));
 	fixture_teardown(&f);
 	return ret;
 }
@@ -995,19 +1004,24 @@ static void pi_spinning_owner(void)
 	spin_forever();
 }
 
-/* Wait up to @ms for the futex word to satisfy @mask (0: to be taken). */
-static int wait_futex(unsigned int mask, long ms)
+/* Wait up to @ms for futex @word to satisfy @mask (0: to be taken). */
+static int wait_futex_at(unsigned int *word, unsigned int mask, long ms)
 {
 	long end = now_ms() + ms;
 	unsigned int v;
 
-	while (v = __atomic_load_n(pi_futex, __ATOMIC_ACQUIRE),
+	while (v = __atomic_load_n(word, __ATOMIC_ACQUIRE),
 	       mask ? !(v & mask) : !v) {
 		if (now_ms() > end)
 			return 0;
 		sleep_ms(10);
 	}
 	return 1;
+}
+
+static int wait_futex(unsigned int mask, long ms)
+{
+	return wait_futex_at(pi_futex, mask, ms);
 }
 
 /*
@@ -1076,7 +1090,187 @@ static int test_engine_pi_donor_charged(const char *root)
 cleanup:
 	reap(waiter);
 	reap(owner);
-	munmap(pi_futex, sizeof(*pi_futex));
+	munmap(pi_futex, 2 * sizeof(*pi_futex));
+	fixture_teardown(&f);
+	return ret;
+}
+
+/* A spinner that gives up after 15 s, should nothing kill it */
+static void spin_15s(void)
+{
+	long end = now_ms() + 15000;
+
+	while (now_ms() < end)
+		;
+	exit(0);
+}
+
+/* The scheduling policy of the PI worker (proc(5) field 41), or -1 */
+static long pi_worker_policy(void)
+{
+	FILE *f = popen("pgrep -x vcpuboost_pi", "r");
+	char buf[32];
+	pid_t pid = -1;
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			pid = atoi(buf);
+		pclose(f);
+	}
+	return pid > 0 ? vb_proc_stat_field(pid, 41) : -1;
+}
+
+/*
+ * The end of a boost reaches a PI owner through the PI worker, which has
+ * to run while real-time tasks hold every CPU: the owner itself, at the
+ * boost's level, and others. As a FIFO 50 thread (before), the worker
+ * waited behind the owner at 99 and FIFO 60 tasks on the other CPUs, and
+ * the owner kept a real-time priority that nobody granted any more,
+ * uncharged, for as long as those tasks ran. The other CPUs' spinners stop
+ * by themselves after 15 s, so that a kernel with that defect, under
+ * which even the test's own timers may wait, gets its CPUs back; they must
+ * still be running when the owner is seen deboosted, or the worker may
+ * have run only once they stopped.
+ */
+static int test_engine_pi_deboost_rt_busy(const char *root)
+{
+	struct fixture f = { .name = "vbe_pi_busy", .slice = SLICE_LONG, .triggers = "irq 99" };
+	struct sched_param sp = { .sched_priority = 60 };
+	pid_t owner = -1, waiter = -1, rt[CPU_SETSIZE];
+	int ret = KSFT_FAIL, i;
+	long t0;
+
+	for (i = 0; i < ncpus; i++)
+		rt[i] = -1;
+	if (pi_futex_map())
+		return KSFT_FAIL;
+	if (fixture_setup(&f, root))
+		goto cleanup;
+	owner = spawn_body(NULL, 0, pi_spinning_owner);
+	if (owner < 0 || !wait_futex(0, 5000))
+		goto cleanup;
+	waiter = spawn_body(f.cg, 0, pi_waiter);
+	if (waiter < 0 || !wait_futex(FUTEX_WAITERS, 10000))
+		goto cleanup;
+	for (t0 = now_ms(); task_state(waiter) != 'S'; sleep_ms(10))
+		if (now_ms() - t0 > 10000)
+			goto cleanup;
+	if (!expect_report(waiter, "irq", 99, PRIO_BOOSTED(99)) ||
+	    !wait_prio(owner, PRIO_BOOSTED(99), 5000))
+		goto cleanup;
+	for (i = 1; i < ncpus; i++) {
+		rt[i] = spawn_body(NULL, i, spin_15s);
+		if (rt[i] < 0)
+			goto cleanup;
+		if (sched_setscheduler(rt[i], SCHED_FIFO, &sp)) {
+			ksft_print_msg("no SCHED_FIFO: %s\n", strerror(errno));
+			ret = errno == EPERM ? KSFT_SKIP : KSFT_FAIL;
+			goto cleanup;
+		}
+	}
+	t0 = now_ms();
+	if (!expect_report(waiter, "irq", 0, PRIO_NORMAL))
+		goto cleanup;
+	if (!wait_prio(owner, PRIO_NORMAL, 3000)) {
+		ksft_print_msg("owner boosted %ld ms after the end (worker policy %ld)\n",
+			       now_ms() - t0, pi_worker_policy());
+		goto cleanup;
+	}
+	for (i = 1; i < ncpus; i++) {
+		if (waitpid(rt[i], NULL, WNOHANG)) {
+			ksft_print_msg("CPU %d's spinner gone before the owner's deboost\n", i);
+			goto cleanup;
+		}
+	}
+	ret = KSFT_PASS;
+cleanup:
+	for (i = 1; i < ncpus; i++)
+		reap(rt[i]);
+	reap(waiter);
+	reap(owner);
+	munmap(pi_futex, 2 * sizeof(*pi_futex));
+	fixture_teardown(&f);
+	return ret;
+}
+
+/* The far end of a chain: takes the second lock and keeps it, busy */
+static void pi_chain_owner(void)
+{
+	if (futex_pi_at(pi_futex + 1, FUTEX_LOCK_PI))
+		exit(1);
+	spin_forever();
+}
+
+/* The middle of a chain: takes the first lock, then waits for the second */
+static void pi_chain_middle(void)
+{
+	if (futex_pi_at(pi_futex, FUTEX_LOCK_PI) ||
+	    futex_pi_at(pi_futex + 1, FUTEX_LOCK_PI))
+		exit(1);
+	sleep_forever();
+}
+
+/*
+ * Along a chain of PI futexes, the boost reaches an owner whose donor has
+ * no grant of its own: the waiter's boost passes through the middle task
+ * to the far owner, and that owner's runtime is charged to the waiter's
+ * budget all the same. Charged to the direct donor's grant only (before),
+ * the far owner ran at the boost's priority uncharged, for as long as the
+ * boost lasted and again after every report: a budget any user with a
+ * grant could get around with two locks.
+ */
+static int test_engine_pi_chain_charged(const char *root)
+{
+	struct fixture f = {
+		.name = "vbe_pi_chain", .max = "10000 100000", .slice = SLICE_LONG,
+		.triggers = "irq 5",
+	};
+	pid_t owner = -1, middle = -1, waiter = -1;
+	long t0, elapsed, charged, allowed;
+	int ret = KSFT_FAIL;
+
+	if (pi_futex_map())
+		return KSFT_FAIL;
+	if (fixture_setup(&f, root))
+		goto cleanup;
+	/* A busy owner and the middle outside @cg; the waiter in @cg. */
+	owner = spawn_body(NULL, ncpus > 1 ? 1 : 0, pi_chain_owner);
+	if (owner < 0 || !wait_futex_at(pi_futex + 1, 0, 5000))
+		goto cleanup;
+	middle = spawn_body(NULL, -1, pi_chain_middle);
+	if (middle < 0 || !wait_futex(0, 5000) ||
+	    !wait_futex_at(pi_futex + 1, FUTEX_WAITERS, 10000))
+		goto cleanup;
+	waiter = spawn_body(f.cg, -1, pi_waiter);
+	if (waiter < 0 || !wait_futex(FUTEX_WAITERS, 10000))
+		goto cleanup;
+	for (t0 = now_ms(); task_state(waiter) != 'S' || task_state(middle) != 'S';
+	     sleep_ms(10))
+		if (now_ms() - t0 > 10000)
+			goto cleanup;
+
+	/* As in test_engine_pi_donor_charged(), one hop further. */
+	t0 = now_ms();
+	if (vb_report(waiter, "irq", 5))
+		goto cleanup;
+	while (stat_key(f.cg, "nr_throttled") < 1 && now_ms() - t0 < 5000)
+		sleep_ms(10);
+	if (!wait_prio(owner, PRIO_NORMAL, 5000) || !wait_prio(middle, PRIO_NORMAL, 5000))
+		goto cleanup;
+	elapsed = now_ms() - t0;
+	charged = stat_key(f.cg, "boosted_usec");
+	allowed = budget_allowed(elapsed, 10000, 100000);
+	if (stat_key(f.cg, "nr_throttled") < 1 || charged < 5000 || charged > allowed) {
+		ksft_print_msg("far owner boosted %ld ms: %ld us charged of %ld, %ld throttles\n",
+			       elapsed, charged, allowed, stat_key(f.cg, "nr_throttled"));
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	reap(waiter);
+	reap(middle);
+	reap(owner);
+	munmap(pi_futex, 2 * sizeof(*pi_futex));
 	fixture_teardown(&f);
 	return ret;
 }
@@ -2046,6 +2240,8 @@ static const struct vb_test tests[] = {
 	VB_TEST(test_engine_own_policy),
 	VB_TEST(test_engine_pi_futex),
 	VB_TEST(test_engine_pi_donor_charged),
+	VB_TEST(test_engine_pi_chain_charged),
+	VB_TEST(test_engine_pi_deboost_rt_busy),
 	VB_TEST(test_engine_budget),
 	VB_TEST(test_engine_budget_hierarchy),
 	VB_TEST(test_engine_budget_set_while_boosted),
