@@ -100,7 +100,7 @@ def goals(sc):
     r = ratio(vb, fifo)
     add("busy: vcpuboost p99 within 2x of static_fifo", r, r is not None and r <= 2)
     r = ratio(vb, idle_host)
-    add("busy: vcpuboost p99 within 2x of idle_host", r, r is not None and r <= 2)
+    add("busy: vcpuboost p99 within 1.1x of idle_host", r, r is not None and r <= 1.1)
     a, b = get("vcpuboost/busy", "lat_max_us"), get("static_fifo/busy", "lat_max_us")
     add("busy: vcpuboost max lower than static_fifo's", ratio(a, b),
         a is not None and b is not None and a < b)
@@ -115,10 +115,7 @@ def goals(sc):
     add("busy: static_fifo starves the hog (hog_ratio <= 0.2)", h, h is not None and h <= 0.2)
     # No tail made worse: a boost that ends before the work does must not
     # leave the vCPU waiting longer than if it had never been boosted.
-    for wl in ("idle", "busy"):
-        a, b = get("vcpuboost/" + wl, "lat_max_us"), get("no_boost/" + wl, "lat_max_us")
-        add("%s: vcpuboost max at most no_boost's" % wl, ratio(a, b),
-            a is not None and b is not None and a <= b)
+    g += tail_goals(sc, "")
     # Linux 6.12's answer without vcpuboost: a 100 us custom slice on the
     # vCPU thread. vcpuboost has to beat it on the tail to be worth having.
     for wl in ("idle", "busy"):
@@ -129,9 +126,32 @@ def goals(sc):
     return g
 
 
-def share_goals(sh):
-    """The CPU-share goals, from the boot whose clock counts instructions."""
+def tail_goals(sc, how):
+    """No tail made worse: vcpuboost's max at most no_boost's in every run.
+
+    The largest max of the vcpuboost runs against the least of no_boost's,
+    so that no pairing of runs can hide one.
+    """
     g = []
+    for wl in ("idle", "busy"):
+        a = (sc.get("vcpuboost/" + wl, {}).get("spread") or {}).get("lat_max_us")
+        b = (sc.get("no_boost/" + wl, {}).get("spread") or {}).get("lat_max_us")
+        r = ratio(a[1], b[0]) if a and b else None
+        g.append({"goal": "%s%s: vcpuboost max at most no_boost's in every run" % (wl, how),
+                  "value": r, "met": r is not None and r <= 1})
+    return g
+
+
+def share_goals(sh):
+    """The goals read in the boot whose clock counts instructions."""
+    g = []
+    # The issue's pair: the host keeps 0.9 of its throughput while the busy
+    # guest's p99 stays within 1.1x of what an idle host gives it.
+    vb = sh.get("vcpuboost/busy", {}).get("lat_p99_us")
+    r = ratio(vb, sh.get("idle_host/busy", {}).get("lat_p99_us"))
+    g.append({"goal": "busy (icount): vcpuboost p99 within 1.1x of idle_host", "value": r,
+              "met": r is not None and r <= 1.1})
+    g += tail_goals(sh, " (icount)")
     for wl in ("idle", "busy"):
         h = sh.get("vcpuboost/" + wl, {}).get("hog_ratio")
         g.append({"goal": "%s (icount): hog_ratio under vcpuboost at least %s" %
@@ -184,7 +204,7 @@ def scale_icount(out, exit_cost):
         if on and v.get("ns_per_exit"):
             r[key]["toggle_cost_ns"] = round(v["ns_per_exit"] - 1e9 / on, 1)
     one, many = r.get("single", {}), r.get("tenant", {})
-    for stat in ("mean", "p50", "p99"):
+    for stat in ("mean", "p50", "p99", "mean_under_100us"):
         try:
             a = sum(one["report_path_ns"][f][stat] for f in ("report", "retract"))
             b = sum(many["report_path_ns"][f][stat] for f in ("report", "retract"))
@@ -199,7 +219,7 @@ def scale_goals(sc):
         return []
     t = sc.get("tenant", {})
     g = []
-    for stat in ("mean", "p50", "p99"):
+    for stat in ("mean", "p50", "p99", "mean_under_100us"):
         v = sc.get("report_cost_ratio_" + stat)
         g.append({"goal": "scale (icount): a report and its retraction among %s VMs x %s vCPUs "
                           "below a tenant budget cost at most 1.5x one VM's (%s)" %
