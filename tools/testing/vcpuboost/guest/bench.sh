@@ -20,7 +20,8 @@
 # clock counts instructions: the VM-exit rates, and latency and where the
 # CPU goes under idle_host, no_boost, vcpuboost and vcpuboost_budget, 3000
 # samples, 3 runs each, which such a clock repeats to a fraction of a
-# percent).
+# percent), latency (vcpuboost only, 3000 samples, 3 runs each: for the
+# experiments under tools/testing/vcpuboost/experiments).
 # BENCH_SAMPLES, BENCH_REPS, BENCH_SCENARIOS and BENCH_WORKLOADS override
 # the mode's choice. Writes $VB_OUT/bench/runs.jsonl and one file of
 # samples per run.
@@ -41,6 +42,7 @@ full)	samples=5000 reps=3 scenarios="idle_host no_boost vcpuboost vcpuboost_budg
 smoke)	samples=100 reps=1 scenarios="no_boost vcpuboost eevdf_slice" workloads=busy ;;
 demo)	samples=2000 reps=1 scenarios="no_boost vcpuboost static_fifo" ;;
 icount)	samples=3000 reps=3 scenarios="idle_host no_boost vcpuboost vcpuboost_budget" ;;
+latency) samples=3000 reps=3 scenarios="vcpuboost" ;;
 *)	echo "unknown BENCH_MODE $mode"; exit 2 ;;
 esac
 samples=${BENCH_SAMPLES:-$samples}
