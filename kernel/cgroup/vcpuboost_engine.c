@@ -42,6 +42,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/cputime.h>
+#include <linux/sched/isolation.h>
 #include <linux/sched/rt.h>
 #include <linux/sched/task.h>
 #include <uapi/linux/sched/types.h>
@@ -79,14 +80,13 @@ static DEFINE_PER_CPU(struct vcpuboost_unmanaged, vcpuboost_unmanaged);
  * inherited priority has to follow: see vcpuboost_set_prio(). The worker
  * is SCHED_DEADLINE: an owner that a boost made real-time, at up to FIFO
  * 99, and other real-time tasks on the other CPUs must not keep off every
- * CPU the worker that ends that boost. Only a deadline task preempts them.
- * It may take 200 us within 1 ms, every 10 ms (2% of a CPU): a chain walk
- * drops its locks at every step, so one throttled midway goes on in the
- * next period, and boosts end within a millisecond of their worker's
- * wakeup while it keeps to its reservation.
+ * CPU the worker that ends that boost. Only a deadline task preempts them,
+ * as soon as it wakes. It may take 200 us every 10 ms (2% of a CPU), with
+ * an implicit deadline, which a wakeup never finds expired but for having
+ * used its runtime: a chain walk drops its locks at every step, so one
+ * throttled midway goes on in the next period.
  */
 #define VCPUBOOST_PI_RUNTIME_NS		(200 * NSEC_PER_USEC)
-#define VCPUBOOST_PI_DEADLINE_NS	(1 * NSEC_PER_MSEC)
 #define VCPUBOOST_PI_PERIOD_NS		(10 * NSEC_PER_MSEC)
 
 static LIST_HEAD(vcpuboost_pi_list);
@@ -160,7 +160,7 @@ static int __init vcpuboost_pi_init(void)
 		.size		= sizeof(attr),
 		.sched_policy	= SCHED_DEADLINE,
 		.sched_runtime	= VCPUBOOST_PI_RUNTIME_NS,
-		.sched_deadline	= VCPUBOOST_PI_DEADLINE_NS,
+		.sched_deadline	= VCPUBOOST_PI_PERIOD_NS,
 		.sched_period	= VCPUBOOST_PI_PERIOD_NS,
 	};
 	struct kthread_worker *worker;
@@ -172,16 +172,21 @@ static int __init vcpuboost_pi_init(void)
 		return PTR_ERR(worker);
 	}
 	/*
-	 * A deadline task has to be free to run on every CPU of its root
-	 * domain, which the kthread is not where nohz_full= keeps kthreads
-	 * to housekeeping CPUs: there, FIFO is the best it can have, and an
-	 * ended boost waits for the worker like any FIFO 50 task.
+	 * The scheduler lets no user give a deadline task less than its
+	 * root domain's CPUs, and this series does not either: where
+	 * nohz_full= keeps kthreads off some CPUs of the scheduling domains,
+	 * the worker stays FIFO, and an ended boost may wait for it as for
+	 * any FIFO 50 task.
 	 */
-	if (!cpumask_subset(cpu_active_mask, worker->task->cpus_ptr)) {
+	if (!cpumask_subset(housekeeping_cpumask(HK_TYPE_DOMAIN),
+			    worker->task->cpus_ptr)) {
 		pr_info("vcpuboost: PI worker confined to housekeeping CPUs: SCHED_FIFO, not SCHED_DEADLINE\n");
 		sched_set_fifo(worker->task);
 	} else if (WARN_ON_ONCE(sched_setattr_nocheck(worker->task, &attr))) {
-		/* Nothing runs at deadline yet: this cannot fail but by a bug. */
+		/*
+		 * Only the fair servers hold deadline bandwidth this early, and
+		 * _nocheck skips the checks that a user's request could fail.
+		 */
 		sched_set_fifo(worker->task);
 	}
 	vcpuboost_pi_worker = worker;
