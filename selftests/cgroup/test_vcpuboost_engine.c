@@ -1035,6 +1035,36 @@ static long budget_allowed(long ms, long budget, long period)
 }
 
 /*
+ * Boost @waiter, in @cg under a budget of 10000 us every 100000 us, which
+ * its PI owner @owner (through @middle, unless -1) inherits: the owner
+ * spends the budget in a few ms, too soon, under emulation, to catch its
+ * priority at -6. What it was charged shows it ran boosted; the throttle
+ * ends the boost, and the owner's with it.
+ */
+static bool expect_owner_charged(const char *cg, pid_t waiter, pid_t owner, pid_t middle)
+{
+	long t0 = now_ms(), elapsed, charged, allowed;
+
+	if (vb_report(waiter, "irq", 5))
+		return false;
+	while (stat_key(cg, "nr_throttled") < 1 && now_ms() - t0 < 5000)
+		sleep_ms(10);
+	if (!wait_prio(owner, PRIO_NORMAL, 5000) ||
+	    (middle > 0 && !wait_prio(middle, PRIO_NORMAL, 5000)))
+		return false;
+	elapsed = now_ms() - t0;
+	charged = stat_key(cg, "boosted_usec");
+	allowed = budget_allowed(elapsed, 10000, 100000);
+	if (stat_key(cg, "nr_throttled") < 1 || charged < 5000 || charged > allowed) {
+		ksft_print_msg("%sowner boosted %ld ms: %ld us charged of %ld, %ld throttles\n",
+			       middle > 0 ? "far " : "", elapsed, charged, allowed,
+			       stat_key(cg, "nr_throttled"));
+		return false;
+	}
+	return true;
+}
+
+/*
  * A boost that the owner of a PI futex inherits is charged to the boost's
  * budget: the waiter runs no more while it waits, so before, the owner ran
  * at the boost's priority for the whole slice, uncharged, never throttled,
@@ -1047,7 +1077,7 @@ static int test_engine_pi_donor_charged(const char *root)
 		.triggers = "irq 5",
 	};
 	pid_t owner = -1, waiter = -1;
-	long t0, elapsed, charged, allowed;
+	long t0;
 	int ret = KSFT_FAIL;
 
 	if (pi_futex_map())
@@ -1065,27 +1095,8 @@ static int test_engine_pi_donor_charged(const char *root)
 		if (now_ms() - t0 > 10000)
 			goto cleanup;
 
-	/*
-	 * The owner inherits the boost and spends the budget in a few ms:
-	 * too soon, under emulation, to catch its priority at -6. What it
-	 * was charged shows it ran boosted; the throttle ends the boost,
-	 * and the owner's with it.
-	 */
-	t0 = now_ms();
-	if (vb_report(waiter, "irq", 5))
+	if (!expect_owner_charged(f.cg, waiter, owner, -1))
 		goto cleanup;
-	while (stat_key(f.cg, "nr_throttled") < 1 && now_ms() - t0 < 5000)
-		sleep_ms(10);
-	if (!wait_prio(owner, PRIO_NORMAL, 5000))
-		goto cleanup;
-	elapsed = now_ms() - t0;
-	charged = stat_key(f.cg, "boosted_usec");
-	allowed = budget_allowed(elapsed, 10000, 100000);
-	if (stat_key(f.cg, "nr_throttled") < 1 || charged < 5000 || charged > allowed) {
-		ksft_print_msg("owner boosted %ld ms: %ld us charged of %ld, %ld throttles\n",
-			       elapsed, charged, allowed, stat_key(f.cg, "nr_throttled"));
-		goto cleanup;
-	}
 	ret = KSFT_PASS;
 cleanup:
 	reap(waiter);
@@ -1226,7 +1237,7 @@ static int test_engine_pi_chain_charged(const char *root)
 		.triggers = "irq 5",
 	};
 	pid_t owner = -1, middle = -1, waiter = -1;
-	long t0, elapsed, charged, allowed;
+	long t0;
 	int ret = KSFT_FAIL;
 
 	if (pi_futex_map())
@@ -1250,21 +1261,8 @@ static int test_engine_pi_chain_charged(const char *root)
 			goto cleanup;
 
 	/* As in test_engine_pi_donor_charged(), one hop further. */
-	t0 = now_ms();
-	if (vb_report(waiter, "irq", 5))
+	if (!expect_owner_charged(f.cg, waiter, owner, middle))
 		goto cleanup;
-	while (stat_key(f.cg, "nr_throttled") < 1 && now_ms() - t0 < 5000)
-		sleep_ms(10);
-	if (!wait_prio(owner, PRIO_NORMAL, 5000) || !wait_prio(middle, PRIO_NORMAL, 5000))
-		goto cleanup;
-	elapsed = now_ms() - t0;
-	charged = stat_key(f.cg, "boosted_usec");
-	allowed = budget_allowed(elapsed, 10000, 100000);
-	if (stat_key(f.cg, "nr_throttled") < 1 || charged < 5000 || charged > allowed) {
-		ksft_print_msg("far owner boosted %ld ms: %ld us charged of %ld, %ld throttles\n",
-			       elapsed, charged, allowed, stat_key(f.cg, "nr_throttled"));
-		goto cleanup;
-	}
 	ret = KSFT_PASS;
 cleanup:
 	reap(waiter);
