@@ -82,9 +82,9 @@ static DEFINE_PER_CPU(struct vcpuboost_unmanaged, vcpuboost_unmanaged);
  * 99, and other real-time tasks on the other CPUs must not keep off every
  * CPU the worker that ends that boost. Only a deadline task preempts them,
  * as soon as it wakes. It may take 200 us every 10 ms (2% of a CPU), with
- * an implicit deadline, which a wakeup never finds expired but for having
- * used its runtime: a chain walk drops its locks at every step, so one
- * throttled midway goes on in the next period.
+ * an implicit deadline, so that a wakeup is throttled only once it used
+ * its runtime: a chain walk drops its locks at every step, so one
+ * throttled midway goes on in a later period.
  */
 #define VCPUBOOST_PI_RUNTIME_NS		(200 * NSEC_PER_USEC)
 #define VCPUBOOST_PI_PERIOD_NS		(10 * NSEC_PER_MSEC)
@@ -185,7 +185,8 @@ static int __init vcpuboost_pi_init(void)
 	} else if (WARN_ON_ONCE(sched_setattr_nocheck(worker->task, &attr))) {
 		/*
 		 * Only the fair servers hold deadline bandwidth this early, and
-		 * _nocheck skips the checks that a user's request could fail.
+		 * _nocheck skips the permission, affinity and zero-bandwidth
+		 * checks: only the admission test is left, which 2% passes.
 		 */
 		sched_set_fifo(worker->task);
 	}
