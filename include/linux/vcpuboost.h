@@ -129,6 +129,13 @@ void vcpuboost_charge(struct task_struct *p, u64 delta_exec);
 
 void vcpuboost_revoke(struct task_struct *p);
 
+#ifdef CONFIG_RT_MUTEXES
+/* Called by the scheduler for a PI owner whose boost it did not trace */
+void vcpuboost_pi_unresolved(struct task_struct *p);
+/* Called by the controller's PI worker to trace it further */
+void vcpuboost_pi_repair(struct task_struct *p);
+#endif
+
 #else /* !CONFIG_CGROUP_VCPUBOOST */
 
 static inline void vcpuboost_report(struct task_struct *p,

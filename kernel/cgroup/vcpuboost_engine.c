@@ -30,14 +30,16 @@
  *         hrtimer base
  *
  * All are raw spinlocks, so reports may come from hardirq context, also on
- * PREEMPT_RT. vcpuboost_charge() runs with the rq lock held and so never
- * takes a task's lock: it relies on the grant's cgroup staying put while
+ * PREEMPT_RT. vcpuboost_charge() runs with the rq lock held (or, for a PI
+ * owner, from the PI worker with interrupts off) and so never takes a
+ * task's lock: it relies on the grant's cgroup staying put while
  * p->vcpuboost_rt_priority is set, and ends boosts by firing their timers.
  */
 #include <linux/cgroup.h>
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
 #include <linux/kthread.h>
+#include <linux/llist.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -153,6 +155,67 @@ static void vcpuboost_set_prio(struct vcpuboost_task *vt, unsigned int level)
 	raw_spin_unlock_irqrestore(&vcpuboost_pi_lock, flags);
 	kthread_queue_work(vcpuboost_pi_worker, &vcpuboost_pi_work);
 }
+
+#ifdef CONFIG_RT_MUTEXES
+/*
+ * PI owners whose boost the scheduler did not trace to a grant, each with a
+ * reference, for the PI worker to look further (vcpuboost_pi_repair()).
+ */
+static LLIST_HEAD(vcpuboost_pi_unresolved_list);
+
+/* How many a work item takes: deboosts queued meanwhile go first. */
+#define VCPUBOOST_PI_REPAIRS	8
+
+static void vcpuboost_pi_repair_fn(struct kthread_work *work)
+{
+	struct llist_node *node;
+	struct task_struct *p;
+	int i;
+
+	for (i = 0; i < VCPUBOOST_PI_REPAIRS; i++) {
+		node = llist_del_first_init(&vcpuboost_pi_unresolved_list);
+		if (!node)
+			return;
+		p = container_of(node, struct task_struct, vcpuboost_pi_node);
+		vcpuboost_pi_repair(p);
+		put_task_struct(p);
+		cond_resched();
+	}
+	if (!llist_empty(&vcpuboost_pi_unresolved_list))
+		kthread_queue_work(vcpuboost_pi_worker, work);
+}
+
+static DEFINE_KTHREAD_WORK(vcpuboost_pi_repair_work, vcpuboost_pi_repair_fn);
+
+/* Out of the rq lock, which waking the worker would take again. */
+static void vcpuboost_pi_repair_queue(struct irq_work *work)
+{
+	kthread_queue_work(vcpuboost_pi_worker, &vcpuboost_pi_repair_work);
+}
+
+/* Hard: on PREEMPT_RT, an irq_work thread waits behind a boosted owner. */
+static struct irq_work vcpuboost_pi_repair_irq_work =
+	IRQ_WORK_INIT_HARD(vcpuboost_pi_repair_queue);
+
+/**
+ * vcpuboost_pi_unresolved - have the PI worker trace a PI owner's boost
+ * @p: a task being accounted, at a real-time priority inherited through
+ *	PI, whose donor's grant vcpuboost_pi_charge() did not find
+ *
+ * Context: the scheduler, with @p's rq locked. Only the PI worker takes
+ * tasks off the list (llist_del_first()), and @p's rq lock keeps others
+ * from adding @p meanwhile.
+ */
+void vcpuboost_pi_unresolved(struct task_struct *p)
+{
+	if (!vcpuboost_pi_worker || llist_on_list(&p->vcpuboost_pi_node))
+		return;
+	/* Not the last reference, to put here: @p is running. */
+	get_task_struct(p);
+	llist_add(&p->vcpuboost_pi_node, &vcpuboost_pi_unresolved_list);
+	irq_work_queue(&vcpuboost_pi_repair_irq_work);
+}
+#endif
 
 static int __init vcpuboost_pi_init(void)
 {
@@ -1182,7 +1245,9 @@ static void vcpuboost_budget_charge(struct vcpuboost_cgroup *vb, int cpu,
  * Charged to the cgroup of @p's grant and to every ancestor with a budget,
  * in the pools of the CPU its window was taken on.
  *
- * Context: The scheduler's runtime accounting, with @p's rq lock held.
+ * Context: The scheduler's runtime accounting, with @p's rq lock held, or
+ * the PI worker, with interrupts off, for a PI owner the scheduler could
+ * not trace to @p.
  */
 void vcpuboost_charge(struct task_struct *p, u64 delta_exec)
 {

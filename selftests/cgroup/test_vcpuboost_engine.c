@@ -1273,6 +1273,136 @@ cleanup:
 	return ret;
 }
 
+/*
+ * A chain of PI futexes: CHAIN_DEPTH tasks, each holding futex i and, once
+ * told, waiting for futex i + 1; the last holds its futex, busy. Futex
+ * words first, then the words that tell.
+ */
+#define CHAIN_DEPTH		24
+#define CHAIN_LOCK_DEPTH	"8"
+#define MAX_LOCK_DEPTH		"/proc/sys/kernel/max_lock_depth"
+static unsigned int *chain;
+static int chain_at;
+
+static void pi_chain_link(void)
+{
+	unsigned int *go = chain + CHAIN_DEPTH + 1 + chain_at;
+
+	if (futex_pi_at(chain + chain_at, FUTEX_LOCK_PI))
+		exit(1);
+	if (chain_at == CHAIN_DEPTH)
+		spin_forever();
+	while (!__atomic_load_n(go, __ATOMIC_ACQUIRE))
+		syscall(SYS_futex, go, FUTEX_WAIT, 0, NULL, NULL, 0);
+	if (futex_pi_at(chain + chain_at + 1, FUTEX_LOCK_PI))
+		exit(1);
+	sleep_forever();
+}
+
+/*
+ * The rt_mutex code bounds each chain walk by max_lock_depth, not the
+ * chain, which a lock at a time grows longer. Its far owner, boosted from
+ * further up than a walk reaches, ran at the boost's priority uncharged,
+ * as the scheduler looked no further for the donor, and kept it after the
+ * boost ended, as the walk that ends it stops at that depth too: real-time
+ * priority for any task of a user with a grant, for as long as it held
+ * the lock (before). Now the PI worker charges the far owner's runtime to
+ * the grant, so the budget runs out, and takes the chain's priorities
+ * down from where the walks stopped. The chain is built and boosted at
+ * the default max_lock_depth, which is lowered afterwards: the state is
+ * that of a chain grown beyond it, without building one lock at a time
+ * against the boost's slice, or one of 1024 tasks.
+ */
+static int test_engine_pi_chain_too_deep(const char *root)
+{
+	struct fixture f = { .name = "vbe_pi_deep", .slice = SLICE_LONG, .triggers = "irq 5" };
+	size_t size = 2 * (CHAIN_DEPTH + 1) * sizeof(*chain);
+	pid_t link[CHAIN_DEPTH + 1], waiter = -1;
+	int ret = KSFT_FAIL, i;
+	char depth[16] = "";
+	long t0, charged;
+
+	for (i = 0; i <= CHAIN_DEPTH; i++)
+		link[i] = -1;
+	chain = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (chain == MAP_FAILED)
+		return KSFT_FAIL;
+	pi_futex = chain;
+	if (read_text(MAX_LOCK_DEPTH, depth, sizeof(depth)) <= 0) {
+		depth[0] = '\0';
+		goto cleanup;
+	}
+	if (fixture_setup(&f, root))
+		goto cleanup;
+	/* Every link outside @cg holds its futex; the last one on CPU 1. */
+	for (i = CHAIN_DEPTH; i >= 0; i--) {
+		chain_at = i;
+		link[i] = spawn_body(NULL, i == CHAIN_DEPTH && ncpus > 1 ? 1 : -1,
+				     pi_chain_link);
+		if (link[i] < 0 || !wait_futex_at(chain + i, 0, 5000))
+			goto cleanup;
+	}
+	/* The waiter in @cg, then link by link, each waits for the next. */
+	waiter = spawn_body(f.cg, -1, pi_waiter);
+	if (waiter < 0 || !wait_futex_at(chain, FUTEX_WAITERS, 10000))
+		goto cleanup;
+	for (i = 0; i < CHAIN_DEPTH; i++) {
+		unsigned int *go = chain + CHAIN_DEPTH + 1 + i;
+
+		__atomic_store_n(go, 1, __ATOMIC_RELEASE);
+		syscall(SYS_futex, go, FUTEX_WAKE, 1, NULL, NULL, 0);
+		if (!wait_futex_at(chain + i + 1, FUTEX_WAITERS, 10000)) {
+			ksft_print_msg("link %d did not block on the next futex\n", i);
+			goto cleanup;
+		}
+	}
+	for (t0 = now_ms(); task_state(waiter) != 'S' || task_state(link[CHAIN_DEPTH - 1]) != 'S';
+	     sleep_ms(10))
+		if (now_ms() - t0 > 10000)
+			goto cleanup;
+	/* The boost, without a budget yet, reaches the far owner... */
+	if (!expect_report(waiter, "irq", 5, PRIO_BOOSTED(5)) ||
+	    !wait_prio(link[CHAIN_DEPTH], PRIO_BOOSTED(5), 5000))
+		goto cleanup;
+	/* ...which is further down than a walk goes now. */
+	if (write_text(MAX_LOCK_DEPTH, CHAIN_LOCK_DEPTH, strlen(CHAIN_LOCK_DEPTH)) <= 0) {
+		ksft_print_msg("max_lock_depth: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	charged = stat_key(f.cg, "boosted_usec");
+	if (cg_write(f.cg, "vcpuboost.max", "10000 100000"))
+		goto cleanup;
+	t0 = now_ms();
+	while (stat_key(f.cg, "nr_throttled") < 1 && now_ms() - t0 < 5000)
+		sleep_ms(10);
+	if (!wait_prio(link[CHAIN_DEPTH], PRIO_NORMAL, 10000)) {
+		ksft_print_msg("far owner boosted %ld ms: %ld us charged, %ld throttles\n",
+			       now_ms() - t0, stat_key(f.cg, "boosted_usec") - charged,
+			       stat_key(f.cg, "nr_throttled"));
+		goto cleanup;
+	}
+	if (stat_key(f.cg, "nr_throttled") < 1) {
+		ksft_print_msg("the far owner's %ld us did not throttle the budget\n",
+			       stat_key(f.cg, "boosted_usec") - charged);
+		goto cleanup;
+	}
+	for (i = 0; i < CHAIN_DEPTH; i++)
+		if (!wait_prio(link[i], PRIO_NORMAL, 5000))
+			goto cleanup;
+	if (!expect_prio(waiter, PRIO_NORMAL) || !stat_consistent(f.cg))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	if (depth[0] && write_text(MAX_LOCK_DEPTH, depth, strlen(depth)) <= 0)
+		ksft_print_msg("max_lock_depth not restored to %s", depth);
+	reap(waiter);
+	for (i = 0; i <= CHAIN_DEPTH; i++)
+		reap(link[i]);
+	munmap(chain, size);
+	fixture_teardown(&f);
+	return ret;
+}
+
 static int events_watch(const char *cg, const char *file)
 {
 	char path[PATH_MAX];
@@ -2239,6 +2369,7 @@ static const struct vb_test tests[] = {
 	VB_TEST(test_engine_pi_futex),
 	VB_TEST(test_engine_pi_donor_charged),
 	VB_TEST(test_engine_pi_chain_charged),
+	VB_TEST(test_engine_pi_chain_too_deep),
 	VB_TEST(test_engine_pi_deboost_rt_busy),
 	VB_TEST(test_engine_budget),
 	VB_TEST(test_engine_budget_hierarchy),
