@@ -86,7 +86,9 @@ static DEFINE_PER_CPU(struct vcpuboost_unmanaged, vcpuboost_unmanaged);
  * as soon as it wakes. It may take 200 us every 10 ms (2% of a CPU), with
  * an implicit deadline, so that a wakeup is throttled only once it used
  * its runtime: a chain walk drops its locks at every step, so one
- * throttled midway goes on in a later period.
+ * throttled midway goes on in a later period. The repairs of PI owners
+ * the scheduler could not trace to a grant share that time, a few at a
+ * time behind these.
  */
 #define VCPUBOOST_PI_RUNTIME_NS		(200 * NSEC_PER_USEC)
 #define VCPUBOOST_PI_PERIOD_NS		(10 * NSEC_PER_MSEC)
@@ -202,13 +204,16 @@ static struct irq_work vcpuboost_pi_repair_irq_work =
  * @p: a task being accounted, at a real-time priority inherited through
  *	PI, whose donor's grant vcpuboost_pi_charge() did not find
  *
- * Context: the scheduler, with @p's rq locked. Only the PI worker takes
- * tasks off the list (llist_del_first()), and @p's rq lock keeps others
- * from adding @p meanwhile.
+ * Context: the scheduler, with the rq lock of @p's CPU held. Only the PI
+ * worker takes tasks off the list (llist_del_first()), and that lock
+ * keeps others from adding @p meanwhile.
  */
 void vcpuboost_pi_unresolved(struct task_struct *p)
 {
-	if (!vcpuboost_pi_worker || llist_on_list(&p->vcpuboost_pi_node))
+	if (!vcpuboost_pi_worker)
+		return;
+	/* The worker may be taking @p off: then @p is added once more. */
+	if (data_race(llist_on_list(&p->vcpuboost_pi_node)))
 		return;
 	/* Not the last reference, to put here: @p is running. */
 	get_task_struct(p);
