@@ -215,7 +215,7 @@ void vcpuboost_pi_unresolved(struct task_struct *p)
 	/* The worker may be taking @p off: then @p is added once more. */
 	if (data_race(llist_on_list(&p->vcpuboost_pi_node)))
 		return;
-	/* Not the last reference, to put here: @p is running. */
+	/* Dropped by the worker once it has looked at @p. */
 	get_task_struct(p);
 	llist_add(&p->vcpuboost_pi_node, &vcpuboost_pi_unresolved_list);
 	irq_work_queue(&vcpuboost_pi_repair_irq_work);
