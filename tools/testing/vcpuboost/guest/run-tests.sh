@@ -6,20 +6,21 @@ TAP=$VB_OUT/tap
 mkdir -p "$TAP"
 
 run() {	# run NAME TIMEOUT CMD...: one suite
-	local name=$1 limit=$2
+	local name=$1 limit=$2 t0=$SECONDS rc
 	shift 2
 	echo "=== $name: $*"
 	timeout --signal=KILL "$limit" "$@" >"$TAP/$name.tap" 2>"$TAP/$name.err"
-	echo "=== $name: exit $?"
+	rc=$?
+	echo "=== $name: exit $rc ($((SECONDS - t0)) s of $limit)"
 }
 
 run_plain() {	# run_plain NAME TIMEOUT CMD...: a test that only exits 0 (4: skip)
-	local name=$1 limit=$2 rc
+	local name=$1 limit=$2 t0=$SECONDS rc
 	shift 2
 	echo "=== $name: $*"
 	timeout --signal=KILL "$limit" "$@" >"$TAP/$name.out" 2>"$TAP/$name.err"
 	rc=$?
-	echo "=== $name: exit $rc"
+	echo "=== $name: exit $rc ($((SECONDS - t0)) s of $limit)"
 	case $rc in
 	0) printf 'TAP version 13\n1..1\nok 1 %s\n' "$name" ;;
 	4) printf 'TAP version 13\n1..1\nok 1 %s # SKIP\n' "$name" ;;
@@ -46,5 +47,6 @@ if [ "${VB_RT:-0}" = 1 ]; then
 fi
 run vcpuboost_glue 900 bash "$VB_REPO/tools/testing/vcpuboost/guest/test-glue.sh"
 echo "=== bench smoke"
+t0=$SECONDS
 BENCH_MODE=smoke timeout --signal=KILL 900 bash "$VB_REPO/tools/testing/vcpuboost/guest/bench.sh"
-echo "=== bench smoke: exit $?"
+echo "=== bench smoke: exit $? ($((SECONDS - t0)) s of 900)"
