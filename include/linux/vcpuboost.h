@@ -125,7 +125,7 @@ bool vcpuboost_trigger_consumed(struct task_struct *p,
 				enum vcpuboost_trigger trigger);
 
 /* Called by the scheduler to charge a boosted task's runtime */
-void vcpuboost_charge(struct task_struct *p, u64 delta_exec);
+bool vcpuboost_charge(struct task_struct *p, u64 delta_exec);
 
 void vcpuboost_revoke(struct task_struct *p);
 

@@ -205,7 +205,7 @@ static struct irq_work vcpuboost_pi_repair_irq_work =
  *	PI, whose donor's grant vcpuboost_pi_charge() did not find
  *
  * Context: the scheduler, with the rq lock of @p's CPU held. Only the PI
- * worker takes tasks off the list (llist_del_first()), and that lock
+ * worker takes tasks off the list (llist_del_first_init()), and that lock
  * keeps others from adding @p meanwhile.
  */
 void vcpuboost_pi_unresolved(struct task_struct *p)
@@ -1250,11 +1250,13 @@ static void vcpuboost_budget_charge(struct vcpuboost_cgroup *vb, int cpu,
  * Charged to the cgroup of @p's grant and to every ancestor with a budget,
  * in the pools of the CPU its window was taken on.
  *
- * Context: The scheduler's runtime accounting, with @p's rq lock held, or
- * the PI worker, with interrupts off, for a PI owner the scheduler could
- * not trace to @p.
+ * Context: The scheduler's runtime accounting, with the rq lock of the task
+ * that ran held (the PI worker takes it too, for a PI owner the scheduler
+ * could not trace to @p).
+ *
+ * Return: false if @p has no grant to charge: its boost ended meanwhile.
  */
-void vcpuboost_charge(struct task_struct *p, u64 delta_exec)
+bool vcpuboost_charge(struct task_struct *p, u64 delta_exec)
 {
 	struct vcpuboost_task *vt = READ_ONCE(p->vcpuboost);
 	struct vcpuboost_cgroup *vb = vt ? READ_ONCE(vt->vb) : NULL;
@@ -1269,7 +1271,7 @@ void vcpuboost_charge(struct task_struct *p, u64 delta_exec)
 	 * cgroup is a share of the same budget.
 	 */
 	if (!vb)
-		return;
+		return false;
 	cpu = READ_ONCE(vt->pool_cpu);
 	pool = per_cpu_ptr(vb->pool, cpu);
 	raw_spin_lock(&pool->lock);
@@ -1281,6 +1283,7 @@ void vcpuboost_charge(struct task_struct *p, u64 delta_exec)
 	for (; parent_vcpuboost(vb); vb = parent_vcpuboost(vb))
 		if (vcpuboost_budget_finite(vb))
 			vcpuboost_budget_charge(vb, cpu, delta_exec);
+	return true;
 }
 
 /*
