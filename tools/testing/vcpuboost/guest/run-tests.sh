@@ -50,4 +50,4 @@ if [ "${VB_RT:-0}" = 1 ]; then
 	echo "=== bench smoke: exit $? ($((SECONDS - t0)) s of 900)"
 	exit 0
 fi
-run vcpuboost_glue 900 bash "$VB_REPO/tools/testing/vcpuboost/guest/test-glue.sh"
+run vcpuboost_glue 1200 bash "$VB_REPO/tools/testing/vcpuboost/guest/test-glue.sh"
