@@ -149,7 +149,14 @@ static int expect_prio(pid_t pid, long expect)
  */
 static int expect_report(pid_t pid, const char *trigger, int level, long expect)
 {
-	return !vb_report(pid, trigger, level) && expect_prio(pid, expect);
+	int err = vb_report(pid, trigger, level);
+
+	if (err) {
+		ksft_print_msg("report %s %d for pid %d: %s\n", trigger, level, pid,
+			       strerror(-err));
+		return 0;
+	}
+	return expect_prio(pid, expect);
 }
 
 static int pin(pid_t pid, int cpu)
@@ -872,6 +879,23 @@ static char task_state(pid_t pid)
 	return p ? *p : '?';
 }
 
+/* Wait up to @ms for @pid to sleep ('S'), as on a lock it waits for. */
+static int wait_sleeping(pid_t pid, long ms)
+{
+	long end = now_ms() + ms;
+	char state;
+
+	while ((state = task_state(pid)) != 'S') {
+		if (now_ms() > end) {
+			ksft_print_msg("pid %d in state %c after %ld ms, not sleeping\n",
+				       pid, state, ms);
+			return 0;
+		}
+		sleep_ms(10);
+	}
+	return 1;
+}
+
 /*
  * Two PI futexes (32-bit words) in memory shared with the children: the
  * tests use the first, and a chain of two owners the second too.
@@ -1041,8 +1065,12 @@ static int wait_futex_at(unsigned int *word, unsigned int mask, long ms)
 
 	while (v = __atomic_load_n(word, __ATOMIC_ACQUIRE),
 	       mask ? !(v & mask) : !v) {
-		if (now_ms() > end)
+		if (now_ms() > end) {
+			ksft_print_msg("futex word %td: 0x%x after %ld ms, waited for %s0x%x\n",
+				       word - pi_futex, v, ms, mask ? "bits " : "not ",
+				       mask);
 			return 0;
+		}
 		sleep_ms(10);
 	}
 	return 1;
@@ -1096,7 +1124,6 @@ static int test_engine_pi_donor_charged(const char *root)
 		.triggers = "irq 5",
 	};
 	pid_t owner = -1, waiter = -1;
-	long t0;
 	int ret = KSFT_FAIL;
 
 	if (pi_futex_map())
@@ -1110,9 +1137,8 @@ static int test_engine_pi_donor_charged(const char *root)
 	waiter = spawn_body(f.cg, -1, pi_waiter);
 	if (waiter < 0 || !wait_futex(FUTEX_WAITERS, 10000))
 		goto cleanup;
-	for (t0 = now_ms(); task_state(waiter) != 'S'; sleep_ms(10))
-		if (now_ms() - t0 > 10000)
-			goto cleanup;
+	if (!wait_sleeping(waiter, 10000))
+		goto cleanup;
 
 	if (!expect_owner_charged(f.cg, waiter, owner, -1))
 		goto cleanup;
@@ -1182,9 +1208,8 @@ static int test_engine_pi_deboost_rt_busy(const char *root)
 	waiter = spawn_body(f.cg, 0, pi_waiter);
 	if (waiter < 0 || !wait_futex(FUTEX_WAITERS, 10000))
 		goto cleanup;
-	for (t0 = now_ms(); task_state(waiter) != 'S'; sleep_ms(10))
-		if (now_ms() - t0 > 10000)
-			goto cleanup;
+	if (!wait_sleeping(waiter, 10000))
+		goto cleanup;
 	if (!expect_report(waiter, "irq", 99, PRIO_BOOSTED(99)) ||
 	    !wait_prio(owner, PRIO_BOOSTED(99), 5000))
 		goto cleanup;
@@ -1256,7 +1281,6 @@ static int test_engine_pi_chain_charged(const char *root)
 		.triggers = "irq 5",
 	};
 	pid_t owner = -1, middle = -1, waiter = -1;
-	long t0;
 	int ret = KSFT_FAIL;
 
 	if (pi_futex_map())
@@ -1274,10 +1298,8 @@ static int test_engine_pi_chain_charged(const char *root)
 	waiter = spawn_body(f.cg, -1, pi_waiter);
 	if (waiter < 0 || !wait_futex(FUTEX_WAITERS, 10000))
 		goto cleanup;
-	for (t0 = now_ms(); task_state(waiter) != 'S' || task_state(middle) != 'S';
-	     sleep_ms(10))
-		if (now_ms() - t0 > 10000)
-			goto cleanup;
+	if (!wait_sleeping(waiter, 10000) || !wait_sleeping(middle, 10000))
+		goto cleanup;
 
 	/* As in test_engine_pi_donor_charged(), one hop further. */
 	if (!expect_owner_charged(f.cg, waiter, owner, middle))
@@ -1293,12 +1315,17 @@ cleanup:
 }
 
 /*
- * A chain of PI futexes: CHAIN_DEPTH tasks, each holding futex i and, once
- * told, waiting for futex i + 1; the last holds its futex, busy. Futex
- * words first, then the words that tell.
+ * A chain of PI futexes: CHAIN_DEPTH + 1 tasks, each holding futex i and,
+ * once told, waiting for futex i + 1; the last holds its futex, busy.
+ * Futex words first, then the words that tell. Three times as long as a
+ * walk goes, at CHAIN_LOCK_DEPTH, and short: under emulation, with
+ * lockdep, a step of the PI worker's walk costs more than its runtime in a
+ * period, so a boost takes some 10 ms a link to reach the far owner, and
+ * must do so before the boost's slice (1 s) ends it: at 24 links it took
+ * 0.2 to 0.3 s on a busy host.
  */
-#define CHAIN_DEPTH		24
-#define CHAIN_LOCK_DEPTH	"8"
+#define CHAIN_DEPTH		12
+#define CHAIN_LOCK_DEPTH	"4"
 #define MAX_LOCK_DEPTH		"/proc/sys/kernel/max_lock_depth"
 static unsigned int *chain;
 static int chain_at;
@@ -1316,6 +1343,19 @@ static void pi_chain_link(void)
 	if (futex_pi_at(chain + chain_at + 1, FUTEX_LOCK_PI))
 		exit(1);
 	sleep_forever();
+}
+
+/* Each link's priority, waiter first, when @why ends the test */
+static void print_chain(const char *why, const pid_t *link)
+{
+	char line[CHAIN_DEPTH * 8 + 64];
+	int i, len;
+
+	len = snprintf(line, sizeof(line), "%s; priorities, link 0 to the far owner:", why);
+	for (i = 0; i <= CHAIN_DEPTH && len < (int)sizeof(line); i++)
+		len += snprintf(line + len, sizeof(line) - len, " %ld",
+				vb_task_prio(link[i]));
+	ksft_print_msg("%s\n", line);
 }
 
 /*
@@ -1375,14 +1415,17 @@ static int test_engine_pi_chain_too_deep(const char *root)
 			goto cleanup;
 		}
 	}
-	for (t0 = now_ms(); task_state(waiter) != 'S' || task_state(link[CHAIN_DEPTH - 1]) != 'S';
-	     sleep_ms(10))
-		if (now_ms() - t0 > 10000)
-			goto cleanup;
-	/* The boost, without a budget yet, reaches the far owner... */
-	if (!expect_report(waiter, "irq", 5, PRIO_BOOSTED(5)) ||
-	    !wait_prio(link[CHAIN_DEPTH], PRIO_BOOSTED(5), 5000))
+	if (!wait_sleeping(waiter, 10000) || !wait_sleeping(link[CHAIN_DEPTH - 1], 10000))
 		goto cleanup;
+	/* The boost, without a budget yet, reaches the far owner... */
+	t0 = now_ms();
+	if (!expect_report(waiter, "irq", 5, PRIO_BOOSTED(5)))
+		goto cleanup;
+	if (!wait_prio(link[CHAIN_DEPTH], PRIO_BOOSTED(5), 5000)) {
+		print_chain("the boost did not reach the far owner", link);
+		goto cleanup;
+	}
+	ksft_print_msg("the boost reached the far owner in %ld ms\n", now_ms() - t0);
 	/* ...which is further down than a walk goes now. */
 	if (write_text(MAX_LOCK_DEPTH, CHAIN_LOCK_DEPTH, strlen(CHAIN_LOCK_DEPTH)) <= 0) {
 		ksft_print_msg("max_lock_depth: %s\n", strerror(errno));
@@ -1398,6 +1441,7 @@ static int test_engine_pi_chain_too_deep(const char *root)
 		ksft_print_msg("far owner boosted %ld ms: %ld us charged, %ld throttles\n",
 			       now_ms() - t0, stat_key(f.cg, "boosted_usec") - charged,
 			       stat_key(f.cg, "nr_throttled"));
+		print_chain("the far owner kept the boost", link);
 		goto cleanup;
 	}
 	if (stat_key(f.cg, "nr_throttled") < 1) {
@@ -1405,9 +1449,12 @@ static int test_engine_pi_chain_too_deep(const char *root)
 			       stat_key(f.cg, "boosted_usec") - charged);
 		goto cleanup;
 	}
-	for (i = 0; i < CHAIN_DEPTH; i++)
-		if (!wait_prio(link[i], PRIO_NORMAL, 5000))
+	for (i = 0; i < CHAIN_DEPTH; i++) {
+		if (!wait_prio(link[i], PRIO_NORMAL, 5000)) {
+			print_chain("a link kept the boost", link);
 			goto cleanup;
+		}
+	}
 	if (!expect_prio(waiter, PRIO_NORMAL) || !stat_consistent(f.cg))
 		goto cleanup;
 	ret = KSFT_PASS;
