@@ -212,7 +212,11 @@ void vcpuboost_pi_unresolved(struct task_struct *p)
 {
 	if (!vcpuboost_pi_worker)
 		return;
-	/* The worker may be taking @p off: then @p is added once more. */
+	/*
+	 * Also while the worker takes @p off, between llist_del_first() and
+	 * init_llist_node(): it repairs @p after that, with what @p ran by
+	 * then, and the next VCPUBOOST_PI_UNPAID_BATCH queues @p again.
+	 */
 	if (data_race(llist_on_list(&p->vcpuboost_pi_node)))
 		return;
 	/* Dropped by the worker once it has looked at @p. */
