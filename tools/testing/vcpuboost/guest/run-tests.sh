@@ -14,12 +14,21 @@ run() {	# run NAME TIMEOUT CMD...: one suite
 	echo "=== $name: exit $rc ($((SECONDS - t0)) s of $limit)"
 }
 
-run_plain() {	# run_plain NAME TIMEOUT CMD...: a test that only exits 0 (4: skip)
-	local name=$1 limit=$2 t0=$SECONDS rc
+# run_plain NAME TIMEOUT CMD...: a test that only exits 0 (4: skip), run
+# up to $TRIES times (1) until it does, each failure shown
+run_plain() {
+	local name=$1 limit=$2 t0=$SECONDS rc try
 	shift 2
 	echo "=== $name: $*"
-	timeout --signal=KILL "$limit" "$@" >"$TAP/$name.out" 2>"$TAP/$name.err"
-	rc=$?
+	for ((try = 1; ; try++)); do
+		timeout --signal=KILL "$limit" "$@" >"$TAP/$name.out" 2>"$TAP/$name.err"
+		rc=$?
+		if [ "$rc" = 0 ] || [ "$rc" = 4 ] || [ "$try" -ge "${TRIES:-1}" ]; then
+			break
+		fi
+		echo "=== $name: run $try of ${TRIES:-1}: exit $rc"
+		sed 's/^/    /' "$TAP/$name.err" | head -20
+	done
 	echo "=== $name: exit $rc ($((SECONDS - t0)) s of $limit)"
 	case $rc in
 	0) printf 'TAP version 13\n1..1\nok 1 %s\n' "$name" ;;
@@ -32,7 +41,11 @@ run cgroup_vcpuboost 1200 "$B/kselftest/cgroup/test_vcpuboost"
 run cgroup_vcpuboost_engine 1500 "$B/kselftest/cgroup/test_vcpuboost_engine"
 run cgroup_vcpuboost_stress 600 "$B/kselftest/cgroup/test_vcpuboost_stress" 60 "$B/kselftest/kvm/x86_64/vcpu_boost_stress"
 run kvm_vcpu_boost 1500 "$B/kselftest/kvm/x86_64/vcpu_boost_test"
-run_plain kvm_state_test 600 "$B/kselftest/kvm/x86_64/state_test"
+# Under TCG, state_test's guest takes #UD at its first VEX instruction
+# right after its XSETBV in about 1 run in 5, on both kernels; it uses
+# nothing of vcpuboost (a bug of QEMU 7.2's emulation, it seems). A save
+# or restore that breaks fails every run.
+TRIES=3 run_plain kvm_state_test 600 "$B/kselftest/kvm/x86_64/state_test"
 run stock_qemu 900 bash "$VB_REPO/tools/testing/vcpuboost/guest/test-stock-qemu.sh"
 
 # Once per make check is enough for what follows, which exercises no
