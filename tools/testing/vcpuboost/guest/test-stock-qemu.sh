@@ -41,7 +41,12 @@ param_orig=
 cleaned=0
 
 ticks() {	# the 'T's the guest wrote so far (one per 100 timer interrupts)
-	[ -f "$DC" ] && tr -cd T <"$DC" | wc -c || echo 0
+	local s=
+	# Builtins only: this runs every half second, and under emulation
+	# each fork and exec costs the guest tenths of a second.
+	[ -f "$DC" ] && read -r -d '' s <"$DC"
+	s=${s//[!T]/}
+	echo ${#s}
 }
 stat_get() {	# stat_get KEY: a counter of stockvm's vcpuboost.stat (empty if absent)
 	awk -v k="$1" '$1 == k { print $2 }' "$VM/vcpuboost.stat" 2>/dev/null
@@ -108,8 +113,26 @@ trap 'exit 130' INT TERM
 rmdir "$VM/vcpu0" "$VM" 2>/dev/null
 
 # start_vm: QEMU in stockvm from its first instruction, its vCPU thread in
-# the threaded child vcpu0, boosts granted. Sets qpid; on failure, why.
+# the threaded child vcpu0, boosts granted, the guest ticking. Sets qpid;
+# on failure, why. Now and then a nested guest never starts under the
+# emulation: QEMU and its vCPU thread run, and the guest writes nothing, in
+# about one boot in five here, with vcpu_boost N (nothing reported) as well
+# as Y. A guest that has not ticked within a minute, where it takes a
+# second, is booted again, twice at most; each failed boot is shown.
 start_vm() {
+	local try
+	for try in 1 2 3; do
+		start_vm_once || return 1
+		wait_ticks 1 60 && return 0
+		why="the guest did not tick in $waited s, in 3 boots"
+		echo "# boot $try: the guest did not tick in $waited s"
+		diag
+		stop_vm
+	done
+	return 1
+}
+
+start_vm_once() {
 	local i t
 	why='' vcpu=''
 	rm -f "$DC"
@@ -151,16 +174,17 @@ start_vm() {
 	[ -z "$why" ]
 }
 
-# wait_ticks N SECONDS: until the guest wrote N more ticks; sets waited.
+# wait_ticks N SECONDS: until the guest wrote N more ticks, SECONDS of
+# wall time at most however slow the polling is; sets waited.
 wait_ticks() {
-	local t0 i
+	local t0 start=$SECONDS
 	t0=$(ticks)
-	for i in $(seq 1 $(($2 * 2))); do
+	while [ $((SECONDS - start)) -lt "$2" ]; do
 		[ "$(ticks)" -ge $((t0 + $1)) ] && break
 		qemu_alive || break
 		sleep 0.5
 	done
-	waited=$((i / 2))
+	waited=$((SECONDS - start))
 	[ "$(ticks)" -ge $((t0 + $1)) ]
 }
 
@@ -171,7 +195,7 @@ fi
 
 # 1-3. The VM started with vcpu_boost=N, whose VMM does not opt in: its
 #    guest runs, and nothing of it is reported, even once vcpu_boost is Y.
-#    Nested emulation is slow: give SeaBIOS and the guest minutes.
+#    start_vm waits for its first tick, a minute per boot at most.
 T1="VM started with vcpu_boost=N: QEMU in stockvm, 'CPU 0/KVM' in vcpu0, prio.max granted"
 T2="the tiny guest runs under KVM (timer ticks on its debug console)"
 T3="a VM started with vcpu_boost=N reports nothing, also after vcpu_boost=Y"
@@ -187,7 +211,7 @@ else
 	notok "$T1" "$why"
 	diag
 fi
-if [ "$setup_ok" = 1 ] && wait_ticks 3 240; then
+if [ "$setup_ok" = 1 ] && wait_ticks 3 120; then
 	ok "$T2"
 	echo "# guest: $(ticks) ticks after $waited s"
 elif [ "$setup_ok" = 1 ]; then
@@ -230,7 +254,7 @@ else
 	notok "$T4" "$why"
 	diag
 fi
-if [ "$setup_ok" = 1 ] && wait_ticks 3 240; then
+if [ "$setup_ok" = 1 ] && wait_ticks 3 120; then
 	for i in $(seq 1 30); do	# 15 s
 		rt=$(stat_get reports_timer) ri=$(stat_get reports_irq) g=$(stat_get grants)
 		[ $((${rt:-0} + ${ri:-0})) -gt 0 ] && [ "${g:-0}" -gt 0 ] && break
