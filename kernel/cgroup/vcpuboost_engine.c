@@ -215,7 +215,7 @@ void vcpuboost_pi_unresolved(struct task_struct *p)
 	/*
 	 * Also while the worker takes @p off, between llist_del_first() and
 	 * init_llist_node(): it repairs @p after that, with what @p ran by
-	 * then, and the next VCPUBOOST_PI_UNPAID_BATCH queues @p again.
+	 * then, and vcpuboost_pi_charge() queues @p again at the next batch.
 	 */
 	if (data_race(llist_on_list(&p->vcpuboost_pi_node)))
 		return;
