@@ -26,7 +26,21 @@ TOOLS := $(B)/tools
 CF := kernel/configs/vcpuboost
 CF_BASE := $(CF)-harness.config $(CF).config
 
-KMAKE = $(MAKE) -s -C $(T) O=$(O)
+# A compiler cache, if installed (make deps installs it): a fresh clone of
+# an unchanged series then builds its kernels from the cache of an earlier
+# build. CCACHE_BASEDIR makes its hits independent of where the clone is:
+# ccache hands the compiler paths relative to the object tree, which the
+# kernel's own prefix map (the absolute $(srctree)/) no longer strips from
+# __FILE__, hence the relative ones. make CCACHE= builds without it.
+CCACHE ?= $(shell command -v ccache)
+ifneq ($(CCACHE),)
+KCC = CC="$(CCACHE) gcc" \
+	KCFLAGS="-fmacro-prefix-map=../linux/= -fmacro-prefix-map=../linux-rt/="
+export CCACHE_BASEDIR := $(B)
+export CCACHE_NOHASHDIR := 1
+endif
+
+KMAKE = $(MAKE) -s -C $(T) O=$(O) $(KCC)
 KHDR = -isystem $(O)/usr/include
 
 .PHONY: all help deps tree sync config kernel rt-tree rt-kernel bench-kernel headers selftests check demo bench \
@@ -91,13 +105,13 @@ rt-tree: tree
 
 rt-kernel: rt-tree $(OR)/.config
 	@echo "  BUILD   bzImage-rt (JOBS=$(JOBS))"
-	@$(MAKE) -s -C $(B)/linux-rt O=$(OR) -j$(JOBS) bzImage
+	@$(MAKE) -s -C $(B)/linux-rt O=$(OR) $(KCC) -j$(JOBS) bzImage
 	@cmp -s $(OR)/arch/x86/boot/bzImage $(B)/bzImage-rt || cp $(OR)/arch/x86/boot/bzImage $(B)/bzImage-rt
 	@echo "  KERNEL  build/bzImage-rt"
 
 bench-kernel: tree $(OB)/.config
 	@echo "  BUILD   bzImage-bench (JOBS=$(JOBS))"
-	@$(MAKE) -s -C $(T) O=$(OB) -j$(JOBS) bzImage
+	@$(MAKE) -s -C $(T) O=$(OB) $(KCC) -j$(JOBS) bzImage
 	@cmp -s $(OB)/arch/x86/boot/bzImage $(B)/bzImage-bench || \
 		cp $(OB)/arch/x86/boot/bzImage $(B)/bzImage-bench
 	@echo "  KERNEL  build/bzImage-bench"
@@ -122,7 +136,7 @@ $(OO)/.config: $(CF_BASE) $(CF)-off.config $(wildcard patches/*.patch)
 
 off-kernel: tree $(OO)/.config
 	@echo "  BUILD   bzImage-off (JOBS=$(JOBS))"
-	@$(MAKE) -s -C $(T) O=$(OO) -j$(JOBS) bzImage
+	@$(MAKE) -s -C $(T) O=$(OO) $(KCC) -j$(JOBS) bzImage
 	@cmp -s $(OO)/arch/x86/boot/bzImage $(B)/bzImage-off || cp $(OO)/arch/x86/boot/bzImage $(B)/bzImage-off
 	@echo "  KERNEL  build/bzImage-off"
 

@@ -7,7 +7,7 @@ pkgs=(
 	dwarves cpio kmod rsync git python3 python3-ply python3-git
 	qemu-system-x86 busybox-static
 	stress-ng rt-tests cgroup-tools libcgroup-dev gnuplot-nox
-	libjson-c-dev pkg-config tmux runc crun prometheus
+	libjson-c-dev pkg-config tmux runc crun prometheus ccache
 )
 missing=()
 for p in "${pkgs[@]}"; do
