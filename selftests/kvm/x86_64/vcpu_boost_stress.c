@@ -209,10 +209,10 @@ static void move_thread(pid_t tid, int where)
 	vcpu_dir(where, dir, sizeof(dir));
 	snprintf(val, sizeof(val), "%d", tid);
 	err = cg_try_write(dir, "cgroup.threads", val);
-	if (err == ENOENT && where >= 0) {
+	if (err == -ENOENT && where >= 0) {
 		make_vcpu_cg(where);
 		err = cg_try_write(dir, "cgroup.threads", val);
-	} else if (err && err != ENOENT && !rejoin()) {
+	} else if (err && err != -ENOENT && !rejoin()) {
 		err = cg_try_write(dir, "cgroup.threads", val);
 	}
 	count(C_MOVE, !err);

@@ -67,7 +67,7 @@ static void cg_write(const char *dir, const char *file, const char *val)
 {
 	int err = cg_try_write(dir, file, val);
 
-	TEST_ASSERT(!err, "write '%s' to %s/%s: %s", val, dir, file, strerror(err));
+	TEST_ASSERT(!err, "write '%s' to %s/%s: %s", val, dir, file, strerror(-err));
 }
 
 static char *vcpu_cg(int i)
@@ -902,7 +902,7 @@ static void unprivileged_vmm(int ready, int go)
 	/* It may raise the files it was delegated, not those above. */
 	cg_write(vcpu_cg(0), "vcpuboost.triggers", "guest max");
 	cg_write(vcpu_cg(0), "vcpuboost.prio.max", "max");
-	TEST_ASSERT_EQ(cg_try_write(vm_cg, "vcpuboost.prio.max", "max"), EACCES);
+	TEST_ASSERT_EQ(cg_try_write(vm_cg, "vcpuboost.prio.max", "max"), -EACCES);
 	run_to_ungranted(vcpus[0], 2);
 
 	/* Nor does a cgroup it creates below help. */

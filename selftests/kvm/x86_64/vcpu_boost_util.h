@@ -12,20 +12,20 @@
 #include <string.h>
 #include <unistd.h>
 
-/* 0, or the errno of opening or writing @dir/@file. */
+/* 0, or the negative errno of opening or writing @dir/@file. */
 static inline int cg_try_write(const char *dir, const char *file, const char *val)
 {
 	char path[PATH_MAX];
 	int fd, len = strlen(val), err = 0;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
-		return ENAMETOOLONG;
+		return -ENAMETOOLONG;
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
-		return errno;
+		return -errno;
 	errno = 0;
 	if (write(fd, val, len) != len)
-		err = errno ?: EIO;
+		err = errno ? -errno : -EIO;
 	close(fd);
 	return err;
 }
