@@ -35,7 +35,7 @@ CF_BASE := $(CF)-harness.config $(CF).config
 CCACHE ?= $(shell command -v ccache)
 ifneq ($(CCACHE),)
 KCC = CC="$(CCACHE) gcc" \
-	KCFLAGS="-fmacro-prefix-map=../linux/= -fmacro-prefix-map=../linux-rt/="
+	KCFLAGS="$(KCFLAGS) -fmacro-prefix-map=../linux/= -fmacro-prefix-map=../linux-rt/="
 export CCACHE_BASEDIR := $(B)
 export CCACHE_NOHASHDIR := 1
 endif

@@ -449,14 +449,6 @@ hook() {	# hook OP SUBOP [CONF_DIR] < xml: run the hook as libvirtd does; out/er
 }
 enabled_in() { grep -qw vcpuboost "$1/cgroup.subtree_control" 2>/dev/null; }
 
-# glue_ticks: the 'T's the tiny guest wrote so far, with builtins only
-glue_ticks() {
-	local text=
-	[ -f "$WORK/dc.log" ] && IFS= read -r -d '' text <"$WORK/dc.log"
-	text=${text//[!T]/}
-	echo ${#text}
-}
-
 # libvirt_layout: what libvirtd (qemuProcessLaunch, virCgroupV2) and
 # machined leave for a running domain, QEMU started in it. Sets qpid, vtid.
 # Under the emulation a nested guest now and then never starts, whatever
@@ -486,10 +478,10 @@ libvirt_layout() {
 		echo "$vtid" >"$LV/vcpu0/cgroup.threads" || { why="cannot move $vtid into vcpu0"; return 1; }
 		start=$SECONDS
 		while [ $((SECONDS - start)) -lt 60 ] && qemu_alive; do
-			[ "$(glue_ticks)" -ge 1 ] && break
+			[ "$(debugcon_ticks "$WORK/dc.log")" -ge 1 ] && break
 			sleep 0.5
 		done
-		[ "$(glue_ticks)" -ge 1 ] && break
+		[ "$(debugcon_ticks "$WORK/dc.log")" -ge 1 ] && break
 		echo "# boot $try of the tiny guest: no tick in $((SECONDS - start)) s$(qemu_alive || echo ', QEMU exited')"
 		stop_qemu
 		why="the tiny guest did not tick in 3 boots"
@@ -578,7 +570,7 @@ else
 		ok "$T"
 	else
 		notok "$T" "reports ${r:-?}, grants ${g:-?}$(qemu_alive || echo ', QEMU exited')"
-		echo "# guest ticks $(tr -cd T <"$WORK/dc.log" 2>/dev/null | wc -c), kvm.vcpu_boost $(cat "$PARAM" 2>&1)," \
+		echo "# guest ticks $(debugcon_ticks "$WORK/dc.log"), kvm.vcpu_boost $(cat "$PARAM" 2>&1)," \
 			"'CPU 0/KVM' in $(cat /proc/$qpid/task/$vtid/cgroup 2>&1)"
 		echo "# vcpu0/vcpuboost.stat: $(oneline "$LV/vcpu0/vcpuboost.stat")"
 		echo "# vcpu0 prio.max $(cat "$LV/vcpu0/vcpuboost.prio.max" 2>&1), triggers $(oneline "$LV/vcpu0/vcpuboost.triggers"), max $(cat "$LV/vcpu0/vcpuboost.max" 2>&1)"

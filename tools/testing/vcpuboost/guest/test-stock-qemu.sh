@@ -40,14 +40,7 @@ qpid=
 param_orig=
 cleaned=0
 
-ticks() {	# the 'T's the guest wrote so far (one per 100 timer interrupts)
-	local s=
-	# Builtins only: this runs every half second, and under emulation
-	# each fork and exec costs the guest tenths of a second.
-	[ -f "$DC" ] && read -r -d '' s <"$DC"
-	s=${s//[!T]/}
-	echo ${#s}
-}
+ticks() { debugcon_ticks "$DC"; }
 stat_get() {	# stat_get KEY: a counter of stockvm's vcpuboost.stat (empty if absent)
 	awk -v k="$1" '$1 == k { print $2 }' "$VM/vcpuboost.stat" 2>/dev/null
 }

@@ -82,7 +82,7 @@ snap() {
 
 ticks() {	# the guest's ticks so far: one per 100 timer interrupts or sleeps
 	local text= n=0
-	# Builtins only, as slurp(): polled every half second.
+	# Builtins only, as debugcon_ticks(): polled every half second.
 	if [ "${guest_kind:-tiny}" = linux ]; then
 		[ -f "$WORK/ser.log" ] && IFS= read -r -d '' text <"$WORK/ser.log"
 		while [[ $text == *"vcpuboost-guest: tick"* ]]; do
@@ -91,9 +91,7 @@ ticks() {	# the guest's ticks so far: one per 100 timer interrupts or sleeps
 		done
 		echo $n
 	else
-		[ -f "$WORK/dc.log" ] && IFS= read -r -d '' text <"$WORK/dc.log"
-		text=${text//[!T]/}
-		echo ${#text}
+		debugcon_ticks "$WORK/dc.log"
 	fi
 }
 stat_get() {	# stat_get CGROUPDIR KEY
