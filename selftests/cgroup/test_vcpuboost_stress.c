@@ -28,6 +28,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,8 +89,24 @@ static atomic_long bad_accepted, bad_changed, good_refused, good_unapplied;
 static atomic_long stat_broken, complaints;
 
 static atomic_bool stop;
-/* Odd while a cgroup is made, removed or has the controller toggled. */
+/*
+ * The churn and the toggler change the tree concurrently, so one counter's
+ * parity cannot say whether a change is under way: tree_busy counts the
+ * changes in progress, tree_gen every change begun.
+ */
+static atomic_int tree_busy;
 static atomic_long tree_gen;
+
+static void tree_change_begin(void)
+{
+	atomic_fetch_add(&tree_busy, 1);
+	atomic_fetch_add(&tree_gen, 1);
+}
+
+static void tree_change_end(void)
+{
+	atomic_fetch_sub(&tree_busy, 1);
+}
 
 static const char * const triggers[] = { "guest", "irq", "timer", "nmi", "unhalt" };
 
@@ -151,10 +168,20 @@ static long op_total(enum op op)
 }
 
 /* A few messages about what went wrong; the counters have the rest. */
-#define complain(fmt, ...) do {						\
-	if (atomic_fetch_add(&complaints, 1) < 20)			\
-		ksft_print_msg(fmt, ##__VA_ARGS__);			\
-} while (0)
+/* On stderr too: a failed run's report prints the tail of stderr. */
+static __printf(1, 2) void complain(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (atomic_fetch_add(&complaints, 1) >= 20)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ksft_print_msg("%s", msg);
+	fprintf(stderr, "# %s", msg);
+}
 
 /* Sleep up to @ms, in naps short enough to notice the stop. */
 static void nap(long ms)
@@ -398,13 +425,13 @@ static void write_one(unsigned int *seed)
 	bool valid = rand_r(seed) % 10 < 6;
 	char val[128], before[512], after[512];
 	long gen = atomic_load(&tree_gen);
-	bool check;
+	bool check = !atomic_load(&tree_busy);
 
 	if (valid)
 		valid_value(s, node, seed, val, sizeof(val));
 	else
 		snprintf(val, sizeof(val), "%s", s->bad[rand_r(seed) % s->nr_bad]);
-	check = !(gen & 1) && !(nodes[node].flags & N_KVM) &&
+	check = check && !(nodes[node].flags & N_KVM) &&
 		!cg_read(nodes[node].path, s->file, before, sizeof(before));
 
 	err = cg_write(nodes[node].path, s->file, val);
@@ -514,7 +541,7 @@ static void *churn_fn(void *arg)
 		i = rand_r(&seed) % NR_NODES;
 		if (!(nodes[i].flags & (N_LEAF | N_KVM)))
 			continue;
-		atomic_fetch_add(&tree_gen, 1);
+		tree_change_begin();
 		if (node_exists(i)) {
 			/* Fails while populated or with children: fine. */
 			count(OP_RMDIR, !rmdir(nodes[i].path));
@@ -527,7 +554,7 @@ static void *churn_fn(void *arg)
 				count(OP_PRIO, !cg_write(nodes[i].path,
 							 "vcpuboost.prio.max", "max"));
 		}
-		atomic_fetch_add(&tree_gen, 1);
+		tree_change_end();
 		nap(pick(&seed, 50, 150));
 	}
 	return NULL;
@@ -587,7 +614,7 @@ static void *toggler_fn(void *arg)
 		nap(pick(&seed, 200, 800));
 		i = parents[rand_r(&seed) % ARRAY_SIZE(parents)];
 		enable = rand_r(&seed) % 2;
-		atomic_fetch_add(&tree_gen, 1);
+		tree_change_begin();
 		/* Disabling fails with EBUSY while a child enables it: fine. */
 		ok = !cg_write(nodes[i].path, "cgroup.subtree_control",
 			       enable ? "+vcpuboost" : "-vcpuboost");
@@ -599,7 +626,7 @@ static void *toggler_fn(void *arg)
 					count(OP_PRIO, !cg_write(nodes[c].path,
 								 "vcpuboost.prio.max", "max"));
 		}
-		atomic_fetch_add(&tree_gen, 1);
+		tree_change_end();
 	}
 	return NULL;
 }
