@@ -134,6 +134,10 @@ void vcpuboost_revoke(struct task_struct *p);
 void vcpuboost_pi_unresolved(struct task_struct *p);
 /* Called by the controller's PI worker to trace it further */
 void vcpuboost_pi_repair(struct task_struct *p);
+/* Called by the scheduler: does an ended grant still pay for a PI chain? */
+bool vcpuboost_pi_draining(struct task_struct *q, int prio);
+/* Called by the scheduler when PI changes a task's priority */
+void vcpuboost_pi_prio_changed(struct task_struct *p, int prio);
 #endif
 
 #else /* !CONFIG_CGROUP_VCPUBOOST */

@@ -161,6 +161,23 @@ struct vcpuboost_task {
 	struct list_head		revalidate_node;
 	/* Entry in the list of tasks whose PI chain needs adjusting */
 	struct list_head		pi_node;
+	/*
+	 * The cgroup of the last grant that ended while the task was blocked
+	 * on an rt_mutex, pinned, and that grant's level: the lock's owner
+	 * may run at that priority until the deboost reaches it, and pays for
+	 * it from there (vcpuboost_pi_draining()). NULL if none. Under @lock.
+	 */
+	struct vcpuboost_cgroup		*drain_vb;
+	unsigned int			drain_level;
+	/* @pi_seq when the drain began */
+	unsigned int			drain_seq;
+	/* The rt_mutex waiter the task was blocked on then, compared only */
+	void				*drain_waiter;
+	/*
+	 * Changed when PI gives the task the drained priority, under its
+	 * pi_lock and rq lock (vcpuboost_pi_prio_changed())
+	 */
+	unsigned int			pi_seq;
 	struct rcu_head			rcu;
 };
 

@@ -124,13 +124,18 @@ static void vcpuboost_pi_fn(struct kthread_work *work)
 
 static DEFINE_KTHREAD_WORK(vcpuboost_pi_work, vcpuboost_pi_fn);
 
-static bool vcpuboost_pi_blocked(struct task_struct *p)
+static void *vcpuboost_pi_waiter(struct task_struct *p)
 {
 #ifdef CONFIG_RT_MUTEXES
 	return READ_ONCE(p->pi_blocked_on);
 #else
-	return false;
+	return NULL;
 #endif
+}
+
+static bool vcpuboost_pi_blocked(struct task_struct *p)
+{
+	return vcpuboost_pi_waiter(p);
 }
 
 /*
@@ -158,7 +163,123 @@ static void vcpuboost_set_prio(struct vcpuboost_task *vt, unsigned int level)
 	kthread_queue_work(vcpuboost_pi_worker, &vcpuboost_pi_work);
 }
 
+/*
+ * Make @vb, whose grant at @level ends, the one that pays for the runtime
+ * of PI owners still at its priority, or (@vb NULL) end the drain. Those
+ * owners are reached by a walk of the PI worker, which may stop at
+ * max_lock_depth and be taken further only later; whatever they run at
+ * the ended grant's priority meanwhile is that grant's, not the next
+ * grant's that a search up their chain finds, which may be another
+ * cgroup's. The drain lasts until the task's next grant, until it is seen
+ * unblocked, or its exit; and it counts only while PI leaves the task's
+ * priority alone (vcpuboost_pi_draining()), so that a drain left over from
+ * an earlier grant is not taken for a later boost passed on through the
+ * task by PI.
+ */
+static void vcpuboost_drain_set(struct vcpuboost_task *vt,
+				struct vcpuboost_cgroup *vb, unsigned int level)
+{
+	struct vcpuboost_cgroup *old = vt->drain_vb;
+
+	lockdep_assert_held(&vt->lock);
+	if (!vb && !old)
+		return;
+	if (vb)
+		css_get(&vb->css);
+	/*
+	 * Read locklessly, under RCU, which keeps a cgroup whose reference
+	 * is dropped here: vcpuboost_pi_draining(), vcpuboost_charge().
+	 */
+	WRITE_ONCE(vt->drain_seq, READ_ONCE(vt->pi_seq));
+	WRITE_ONCE(vt->drain_level, level);
+	WRITE_ONCE(vt->drain_waiter, vcpuboost_pi_waiter(vt->task));
+	/* Pairs with smp_load_acquire() in vcpuboost_pi_draining(). */
+	smp_store_release(&vt->drain_vb, vb);
+	if (old)
+		css_put(&old->css);
+}
+
+/*
+ * Before @vt's grant is lowered to @level: see vcpuboost_drain_set(). Not
+ * for a grant that never raised the task (its window could not be armed).
+ */
+static void vcpuboost_drain_lowering(struct vcpuboost_task *vt,
+				     unsigned int level)
+{
+	if (level < vt->level &&
+	    READ_ONCE(vt->task->vcpuboost_rt_priority) == vt->level &&
+	    vcpuboost_pi_blocked(vt->task))
+		vcpuboost_drain_set(vt, vt->vb, vt->level);
+}
+
+/* No search reaches a task that waits no more: unpin the cgroup. */
+static void vcpuboost_drain_unblocked(struct vcpuboost_task *vt)
+{
+	if (vt->drain_vb && !vcpuboost_pi_blocked(vt->task))
+		vcpuboost_drain_set(vt, NULL, 0);
+}
+
 #ifdef CONFIG_RT_MUTEXES
+/**
+ * vcpuboost_pi_draining - does a task's ended grant give a priority?
+ * @q: a PI donor, up the chain of a task at @prio, now at another priority
+ * @prio: that task's priority
+ *
+ * True if @q's last grant ended while @q was blocked, at @prio, and no
+ * priority inherited by @q changed since: the chain below @q still runs at
+ * that grant's priority, and vcpuboost_charge() charges it to that grant's
+ * cgroup. The fields are read unlocked: a drain replaced meanwhile is
+ * another of @q's ended grants.
+ *
+ * Context: The scheduler's PI accounting, under RCU.
+ *
+ * Return: true if @q drains a grant at @prio.
+ */
+bool vcpuboost_pi_draining(struct task_struct *q, int prio)
+{
+	struct vcpuboost_task *vt = READ_ONCE(q->vcpuboost);
+	unsigned int level;
+
+	lockdep_assert_in_rcu_reader();
+	/* Pairs with smp_store_release() in vcpuboost_drain_set(). */
+	if (!vt || !smp_load_acquire(&vt->drain_vb))
+		return false;
+	/* PI gave @q this priority since: the chain inherits that, not this. */
+	if (READ_ONCE(vt->drain_seq) != READ_ONCE(vt->pi_seq))
+		return false;
+	/* Compared, never followed: @q waits no more, or elsewhere. */
+	if (READ_ONCE(vt->drain_waiter) != READ_ONCE(q->pi_blocked_on))
+		return false;
+	level = READ_ONCE(vt->drain_level);
+	return level && prio == MAX_RT_PRIO - 1 - level;
+}
+
+/**
+ * vcpuboost_pi_prio_changed - note that PI changes a task's priority
+ * @p: the task, whose priority rt_mutex_setprio() changes
+ * @prio: its new priority
+ *
+ * PI giving @p the priority a drain of @p's stands for ends the drain's
+ * say (vcpuboost_pi_draining()): the chain below inherits a boost passed
+ * on through @p then, which a drain left over from an earlier grant must
+ * not be charged for. Other changes leave it: a user who changes what
+ * @p inherits below that priority does not move the charge.
+ *
+ * Context: rt_mutex_setprio(), @p's pi_lock and rq lock held.
+ */
+void vcpuboost_pi_prio_changed(struct task_struct *p, int prio)
+{
+	/* Interrupts are off: RCU keeps a state being released. */
+	struct vcpuboost_task *vt = READ_ONCE(p->vcpuboost);
+	unsigned int level;
+
+	if (!vt || !READ_ONCE(vt->drain_vb))
+		return;
+	level = READ_ONCE(vt->drain_level);
+	if (level && prio == MAX_RT_PRIO - 1 - level)
+		WRITE_ONCE(vt->pi_seq, vt->pi_seq + 1);
+}
+
 /*
  * PI owners whose boost the scheduler did not trace to a grant, each with a
  * reference, for the PI worker to look further (vcpuboost_pi_repair()).
@@ -317,6 +438,9 @@ void vcpuboost_task_free(struct task_struct *p)
 	if (!vt)
 		return;
 	WRITE_ONCE(p->vcpuboost, NULL);
+	/* Dropped at exit; a task whose fork failed never had one. */
+	if (WARN_ON_ONCE(vt->drain_vb))
+		css_put(&vt->drain_vb->css);
 	/*
 	 * The boost ended at exit: only a timer firing for a boost in force
 	 * queues a move, and only a move of a boost in force starts the
@@ -802,6 +926,11 @@ static void vcpuboost_end(struct vcpuboost_task *vt,
 	struct vcpuboost_cgroup *vb = vt->vb;
 	int t;
 
+	/*
+	 * Before the priority drops: the owner of the lock the task waits for
+	 * runs at this grant's until the deboost reaches it.
+	 */
+	vcpuboost_drain_lowering(vt, 0);
 	/* Also charges the runtime used so far, while the grant is in force. */
 	vcpuboost_set_prio(vt, 0);
 	/* A callback waiting for our lock will find nothing to do. */
@@ -856,10 +985,13 @@ static void vcpuboost_grant(struct vcpuboost_task *vt,
 	vt->start = now;
 	vt->deadline = ktime_add_us(now, READ_ONCE(vb->slice_us));
 	trace_vcpuboost_grant(vt->task, level, cgroup_id(vb->css.cgroup));
-	if (vcpuboost_arm(vt, now))
+	if (vcpuboost_arm(vt, now)) {
+		/* This grant pays for the chain from now on. */
+		vcpuboost_drain_set(vt, NULL, 0);
 		vcpuboost_set_prio(vt, level);
-	else
+	} else {
 		vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
+	}
 }
 
 /*
@@ -873,6 +1005,8 @@ static void vcpuboost_task_update(struct vcpuboost_task *vt,
 	unsigned int target;
 
 	lockdep_assert_held(&vt->lock);
+
+	vcpuboost_drain_unblocked(vt);
 
 	rcu_read_lock();
 	vb = css_vcpuboost(task_css(vt->task, vcpuboost_cgrp_id));
@@ -913,6 +1047,7 @@ static void vcpuboost_task_update(struct vcpuboost_task *vt,
 		 * highest of several lowers it to the next. The slice still
 		 * runs from the grant.
 		 */
+		vcpuboost_drain_lowering(vt, target);
 		vt->level = target;
 		vcpuboost_set_prio(vt, target);
 		trace_vcpuboost_grant(vt->task, target,
@@ -1111,6 +1246,7 @@ void vcpuboost_task_exit(struct task_struct *p)
 	vt->exited = true;
 	if (vt->level)
 		vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
+	vcpuboost_drain_set(vt, NULL, 0);
 	memset(vt->requested, 0, sizeof(vt->requested));
 	vt->consumed = 0;
 	raw_spin_unlock_irq(&vt->lock);
@@ -1139,6 +1275,7 @@ void vcpuboost_task_migrated(struct task_struct *p)
 	rcu_read_lock();
 	if (vt->level && vt->vb != css_vcpuboost(task_css(p, vcpuboost_cgrp_id)))
 		vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
+	vcpuboost_drain_unblocked(vt);
 	rcu_read_unlock();
 	raw_spin_unlock_irq(&vt->lock);
 }
@@ -1251,21 +1388,27 @@ static void vcpuboost_budget_charge(struct vcpuboost_cgroup *vb, int cpu,
  *	one that ran inherited
  * @delta_exec: the runtime, in ns
  *
- * Charged to the cgroup of @p's grant and to every ancestor with a budget,
- * in the pools of the CPU its window was taken on.
+ * Charged to the cgroup of @p's grant, or of the grant that ended while @p
+ * was blocked on an rt_mutex (vcpuboost_drain_set()), and to every ancestor
+ * with a budget, in the pools of the CPU its window was taken on.
  *
  * Context: The scheduler's runtime accounting, with the rq lock of the task
  * that ran held (the PI worker takes it too, for a PI owner the scheduler
  * could not trace to @p).
  *
- * Return: false if @p has no grant to charge: its boost ended meanwhile.
+ * Return: false if @p has no grant to charge: its boost ended meanwhile,
+ * and not while it was blocked.
  */
 bool vcpuboost_charge(struct task_struct *p, u64 delta_exec)
 {
 	struct vcpuboost_task *vt = READ_ONCE(p->vcpuboost);
-	struct vcpuboost_cgroup *vb = vt ? READ_ONCE(vt->vb) : NULL;
+	struct vcpuboost_cgroup *vb = NULL;
 	struct vcpuboost_pool *pool;
 	int cpu;
+
+	/* Else a grant that ended while @p was blocked: vcpuboost_drain_set(). */
+	if (vt)
+		vb = READ_ONCE(vt->vb) ?: READ_ONCE(vt->drain_vb);
 
 	/*
 	 * @p is the running task or, through PI, its donor, whose grant may
