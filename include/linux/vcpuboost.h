@@ -132,8 +132,8 @@ void vcpuboost_revoke(struct task_struct *p);
 #ifdef CONFIG_RT_MUTEXES
 /* Called by the scheduler for a PI owner whose boost it did not trace */
 void vcpuboost_pi_unresolved(struct task_struct *p);
-/* Called by the controller's PI worker to trace it further */
-void vcpuboost_pi_repair(struct task_struct *p);
+/* Called by the controller's PI worker to trace it further, a turn at a time */
+bool vcpuboost_pi_repair(struct task_struct *p, unsigned int *hops);
 /* Called by the scheduler: does an ended grant still pay for a PI chain? */
 bool vcpuboost_pi_draining(struct task_struct *q, int prio);
 /* Called by the scheduler when PI changes a task's priority */

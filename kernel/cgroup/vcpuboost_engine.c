@@ -286,26 +286,59 @@ void vcpuboost_pi_prio_changed(struct task_struct *p, int prio)
  */
 static LLIST_HEAD(vcpuboost_pi_unresolved_list);
 
-/* How many a work item takes: deboosts queued meanwhile go first. */
-#define VCPUBOOST_PI_REPAIRS	8
+/* Turns of repairs a work item takes, at most. */
+#define VCPUBOOST_PI_REPAIR_TURNS	8
+
+/*
+ * The owner whose repair is under way, with the reference the list gave
+ * it, and the owners taken off the list after it, oldest first, so that
+ * none waits behind ever newer ones. vcpuboost_pi_repair() keeps the
+ * search of one repair between turns: the worker ends one repair before
+ * it begins the next.
+ */
+static struct task_struct *vcpuboost_pi_repairing;
+static struct llist_node *vcpuboost_pi_repair_next;
+
+static struct task_struct *vcpuboost_pi_repair_take(void)
+{
+	struct llist_node *node = vcpuboost_pi_repair_next;
+
+	if (!node)
+		node = llist_reverse_order(llist_del_all(&vcpuboost_pi_unresolved_list));
+	if (!node)
+		return NULL;
+	vcpuboost_pi_repair_next = node->next;
+	/* From here on vcpuboost_pi_unresolved() may queue it again. */
+	init_llist_node(node);
+	return container_of(node, struct task_struct, vcpuboost_pi_node);
+}
 
 static void vcpuboost_pi_repair_fn(struct kthread_work *work)
 {
-	struct llist_node *node;
 	struct task_struct *p;
+	unsigned int hops;
+	bool done;
 	int i;
 
-	for (i = 0; i < VCPUBOOST_PI_REPAIRS; i++) {
-		node = llist_del_first_init(&vcpuboost_pi_unresolved_list);
-		if (!node)
+	for (i = 0; i < VCPUBOOST_PI_REPAIR_TURNS; i++) {
+		/*
+		 * Deboosts first: vcpuboost_set_prio() queues their work item
+		 * once it listed them, so this one goes in behind it. Unlocked:
+		 * one listed meanwhile waits for a turn.
+		 */
+		if (data_race(!list_empty(&vcpuboost_pi_list)))
+			break;
+		p = vcpuboost_pi_repairing ?: vcpuboost_pi_repair_take();
+		if (!p)
 			return;
-		p = container_of(node, struct task_struct, vcpuboost_pi_node);
-		vcpuboost_pi_repair(p);
-		put_task_struct(p);
+		done = vcpuboost_pi_repair(p, &hops);
+		trace_vcpuboost_pi_repair(p, hops, done);
+		vcpuboost_pi_repairing = done ? NULL : p;
+		if (done)
+			put_task_struct(p);
 		cond_resched();
 	}
-	if (!llist_empty(&vcpuboost_pi_unresolved_list))
-		kthread_queue_work(vcpuboost_pi_worker, work);
+	kthread_queue_work(vcpuboost_pi_worker, work);
 }
 
 static DEFINE_KTHREAD_WORK(vcpuboost_pi_repair_work, vcpuboost_pi_repair_fn);
@@ -326,15 +359,15 @@ static struct irq_work vcpuboost_pi_repair_irq_work =
  *	PI, whose donor's grant vcpuboost_pi_charge() did not find
  *
  * Context: the scheduler, with the rq lock of @p's CPU held. Only the PI
- * worker takes tasks off the list (llist_del_first_init()), and that lock
- * keeps others from adding @p meanwhile.
+ * worker takes tasks off the list (vcpuboost_pi_repair_take()), and that
+ * lock keeps others from adding @p meanwhile.
  */
 void vcpuboost_pi_unresolved(struct task_struct *p)
 {
 	if (!vcpuboost_pi_worker)
 		return;
 	/*
-	 * Also while the worker takes @p off, between llist_del_first() and
+	 * Also while @p is in the batch the worker took off, up to its
 	 * init_llist_node(): it repairs @p after that, with what @p ran by
 	 * then, and vcpuboost_pi_charge() queues @p again at the next batch.
 	 */

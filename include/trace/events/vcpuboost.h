@@ -88,6 +88,24 @@ TRACE_EVENT(vcpuboost_throttle,
 		      __entry->runtime_ns)
 );
 
+/*
+ * The PI worker looked at @hops tasks up the chain of donors of @p, a PI
+ * owner the scheduler did not trace to a grant, in one turn, and is @done
+ * with @p or goes on in a later turn.
+ */
+TRACE_EVENT(vcpuboost_pi_repair,
+	    TP_PROTO(struct task_struct *p, unsigned int hops, bool done),
+	    TP_ARGS(p, hops, done),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __field(unsigned int, hops)
+			     __field(bool, done)),
+	    TP_fast_assign(__entry->pid = p->pid;
+			   __entry->hops = hops;
+			   __entry->done = done;),
+	    TP_printk("pid=%d hops=%u done=%d", __entry->pid, __entry->hops,
+		      __entry->done)
+);
+
 #endif /* _TRACE_VCPUBOOST_H */
 
 /* This part must be outside protection */
