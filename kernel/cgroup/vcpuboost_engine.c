@@ -1620,4 +1620,3 @@ void vcpuboost_cgroup_stop(struct vcpuboost_cgroup *vb)
 {
 	hrtimer_cancel(&vb->period_timer);
 }
-
