@@ -1300,14 +1300,25 @@ void vcpuboost_task_exit(struct task_struct *p)
 void vcpuboost_task_migrated(struct task_struct *p)
 {
 	struct vcpuboost_task *vt = p->vcpuboost;
+	struct vcpuboost_cgroup *vb;
 
 	if (!vt)
 		return;
 
 	raw_spin_lock_irq(&vt->lock);
 	rcu_read_lock();
-	if (vt->level && vt->vb != css_vcpuboost(task_css(p, vcpuboost_cgrp_id)))
+	vb = css_vcpuboost(task_css(p, vcpuboost_cgrp_id));
+	if (vt->level && vt->vb != vb)
 		vcpuboost_end(vt, VCPUBOOST_END_REVOKED);
+	/*
+	 * A drain of the old cgroup's grant ends too: it would pin that
+	 * cgroup for as long as @p stays blocked and reports nothing, and
+	 * css_offline() counts on its tasks having left. The chain's
+	 * runtime waits for the next grant found, as where a drain cannot
+	 * tell.
+	 */
+	if (vt->drain_vb && vt->drain_vb != vb)
+		vcpuboost_drain_set(vt, NULL, 0);
 	vcpuboost_drain_unblocked(vt);
 	rcu_read_unlock();
 	raw_spin_unlock_irq(&vt->lock);

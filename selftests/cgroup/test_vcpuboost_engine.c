@@ -1912,6 +1912,41 @@ static long dying(const char *cg)
 }
 
 /*
+ * A boosted task blocked on a PI futex leaves its cgroup. The boost ends
+ * with the move; the drain that kept the ended grant chargeable kept the
+ * cgroup it left pinned, dying after its removal, for as long as the task
+ * stayed blocked and reported nothing (before): a drain does not follow
+ * its task into another cgroup, any more than a boost does.
+ */
+static int test_engine_pi_drain_migrated(const char *root)
+{
+	struct fixture f = { .name = "vbe_pi_mig", .nested = true, .slice = SLICE_LONG,
+			     .triggers = "irq 5" };
+	struct pi_chain c;
+	int ret = KSFT_FAIL;
+	long t0;
+
+	if (pi_chain_init(&c) || fixture_setup(&f, root) || !pi_chain_build(&c, f.cg))
+		goto cleanup;
+	if (cg_enter(root, c.waiter) || !wait_prio(c.waiter, PRIO_NORMAL, 5000))
+		goto cleanup;
+	vb_destroy(f.cg);
+	f.cg = NULL;
+	t0 = now_ms();
+	while (dying(f.parent) > 0 && now_ms() - t0 < 10000)
+		sleep_ms(50);
+	if (dying(f.parent) != 0) {
+		ksft_print_msg("the cgroup the blocked task left is still pinned\n");
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	pi_chain_free(&c);
+	fixture_teardown(&f);
+	return ret;
+}
+
+/*
  * A cgroup removed while throttled hands its parent the time it spent
  * throttled up to then, once. Its period timer, which ends a throttle and
  * counts it, is stopped when it goes offline: the parent used to get the
@@ -2606,6 +2641,7 @@ static const struct vb_test tests[] = {
 	VB_TEST(test_engine_pi_chain_charged),
 	VB_TEST(test_engine_pi_chain_too_deep),
 	VB_TEST(test_engine_pi_drain_charged),
+	VB_TEST(test_engine_pi_drain_migrated),
 	VB_TEST(test_engine_pi_deboost_rt_busy),
 	VB_TEST(test_engine_budget),
 	VB_TEST(test_engine_budget_hierarchy),
