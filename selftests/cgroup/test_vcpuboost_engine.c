@@ -1533,7 +1533,9 @@ static bool pi_repair_trace_bounded(int depth)
 		    sscanf(p, "vcpuboost_pi_repair: pid=%*d hops=%u done=%d",
 			   &hops, &done) != 2)
 			continue;
-		turns++;
+		/* The first may have begun before max_lock_depth was lowered. */
+		if (!turns++)
+			continue;
 		stopped += !done;
 		if (hops > most)
 			most = hops;
