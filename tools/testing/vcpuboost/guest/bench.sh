@@ -18,9 +18,9 @@
 # BENCH_MODE: full (5000 samples, 3 runs each), smoke (a few hundred, once),
 # demo (2000 samples, once, three scenarios), icount (for a boot whose
 # clock counts instructions: the VM-exit rates, and latency and where the
-# CPU goes under idle_host, no_boost, vcpuboost and vcpuboost_budget, 3000
-# samples, 3 runs each, which such a clock repeats to a fraction of a
-# percent), latency (vcpuboost only, 3000 samples, 3 runs each: for the
+# CPU goes under idle_host, no_boost, vcpuboost, vcpuboost_budget and
+# static_fifo, 3000 samples, 3 runs each, which such a clock repeats to a
+# fraction of a percent), latency (vcpuboost only, 3000 samples, 3 runs each: for the
 # experiments under tools/testing/vcpuboost/experiments).
 # BENCH_SAMPLES, BENCH_REPS, BENCH_SCENARIOS and BENCH_WORKLOADS override
 # the mode's choice. Writes $VB_OUT/bench/runs.jsonl and one file of
@@ -41,7 +41,7 @@ case $mode in
 full)	samples=5000 reps=3 scenarios="idle_host no_boost vcpuboost vcpuboost_budget static_fifo eevdf_slice" ;;
 smoke)	samples=100 reps=1 scenarios="no_boost vcpuboost eevdf_slice" workloads=busy ;;
 demo)	samples=2000 reps=1 scenarios="no_boost vcpuboost static_fifo" ;;
-icount)	samples=3000 reps=3 scenarios="idle_host no_boost vcpuboost vcpuboost_budget" ;;
+icount)	samples=3000 reps=3 scenarios="idle_host no_boost vcpuboost vcpuboost_budget static_fifo" ;;
 latency) samples=3000 reps=3 scenarios="vcpuboost" ;;
 *)	echo "unknown BENCH_MODE $mode"; exit 2 ;;
 esac
