@@ -1913,6 +1913,16 @@ static long dying(const char *cg)
 	return cg_read_key_long(cg, "cgroup.stat", "nr_dying_descendants ");
 }
 
+/* Wait up to @ms for @cg to have no dying descendants: true if it has none. */
+static bool dying_gone(const char *cg, long ms)
+{
+	long t0 = now_ms();
+
+	while (dying(cg) > 0 && now_ms() - t0 < ms)
+		sleep_ms(10);
+	return dying(cg) == 0;
+}
+
 /*
  * A boosted task blocked on a PI futex leaves its cgroup. The boost ends
  * with the move; the drain that kept the ended grant chargeable kept the
@@ -1926,7 +1936,6 @@ static int test_engine_pi_drain_migrated(const char *root)
 			     .triggers = "irq 5" };
 	struct pi_chain c;
 	int ret = KSFT_FAIL;
-	long t0;
 
 	if (pi_chain_init(&c) || fixture_setup(&f, root) || !pi_chain_build(&c, f.cg))
 		goto cleanup;
@@ -1934,10 +1943,7 @@ static int test_engine_pi_drain_migrated(const char *root)
 		goto cleanup;
 	vb_destroy(f.cg);
 	f.cg = NULL;
-	t0 = now_ms();
-	while (dying(f.parent) > 0 && now_ms() - t0 < 10000)
-		sleep_ms(50);
-	if (dying(f.parent) != 0) {
+	if (!dying_gone(f.parent, 10000)) {
 		ksft_print_msg("the cgroup the blocked task left is still pinned\n");
 		goto cleanup;
 	}
@@ -1997,9 +2003,7 @@ static int test_engine_offline_throttled(const char *root)
 	 * has run, a read still counts the throttle of the child, which is
 	 * not what is tested.
 	 */
-	for (i = 0; i < 500 && dying(parent) > 0; i++)
-		sleep_ms(10);
-	if (dying(parent) != 0)
+	if (!dying_gone(parent, 5000))
 		goto cleanup;
 	v = stat_key(parent, "throttled_usec");
 	ksft_print_msg("parent's throttled_usec %ld, the child was throttled for %ld ms or more\n",

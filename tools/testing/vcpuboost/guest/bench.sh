@@ -20,8 +20,8 @@
 # clock counts instructions: the VM-exit rates, and latency and where the
 # CPU goes under idle_host, no_boost, vcpuboost, vcpuboost_budget and
 # static_fifo, 3000 samples, 3 runs each, which such a clock repeats to a
-# fraction of a percent), latency (vcpuboost only, 3000 samples, 3 runs each: for the
-# experiments under tools/testing/vcpuboost/experiments).
+# fraction of a percent), latency (vcpuboost only, 3000 samples, 3 runs
+# each: for the experiments under tools/testing/vcpuboost/experiments).
 # BENCH_SAMPLES, BENCH_REPS, BENCH_SCENARIOS and BENCH_WORKLOADS override
 # the mode's choice. Writes $VB_OUT/bench/runs.jsonl and one file of
 # samples per run.
